@@ -147,3 +147,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# A running run whose heartbeat is older than this is taken for dead (its worker was killed).
+RUN_STALE_SECONDS = env.int("RUN_STALE_SECONDS", default=300)

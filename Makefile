@@ -1,0 +1,50 @@
+# Junipeer: `make run` serves the demo with a worker; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export SITE_URL ?= http://127.0.0.1:$(PORT)
+
+.PHONY: run test test-services lint chromium install install-dev migrate seed
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+## Serve the app on 127.0.0.1:$(PORT) with a django-q2 worker, after migrating and seeding the demo.
+run: seed
+	PORT=$(PORT) BIN=$(BIN) scripts/serve.sh
+
+## Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+## The whole suite on the embedded default (SQLite + ORM broker).
+test: install-dev chromium
+	$(BIN)/pytest
+
+## The same suite on PostgreSQL + Redis (what a scaled-out install uses).
+test-services: install-dev chromium
+	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/junipeer} \
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .

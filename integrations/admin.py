@@ -1,0 +1,167 @@
+"""The staff console. Thin: display and a few actions that call services."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from .connections import check_connection
+from .crypto import mask
+from .errors import describe
+from .forms import ALL_SECRET_FIELDS, ConnectionForm
+from .models import (
+    Connection,
+    Flow,
+    Integration,
+    Membership,
+    Organization,
+    Partner,
+    RecordLink,
+    SyncRecord,
+    SyncRun,
+    WebhookEvent,
+)
+from .tasks import enqueue_flow
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "partner", "contact_email", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    form = ConnectionForm
+    list_display = ["name", "kind", "organization", "health_badge", "last_checked_at"]
+    list_filter = ["kind", "health"]
+    search_fields = ["name", "organization__name", "base_url"]
+    readonly_fields = ["stored_credentials", "health", "health_message", "last_checked_at"]
+    actions = ["check_health"]
+    fieldsets = [
+        (None, {"fields": ["organization", "name", "kind", "base_url", "auth_url", "settings"]}),
+        ("Credentials (write-only)", {"fields": ["stored_credentials", *ALL_SECRET_FIELDS]}),
+        ("Health", {"fields": ["health", "health_message", "last_checked_at"]}),
+    ]
+
+    @admin.display(description="Stored credentials")
+    def stored_credentials(self, connection):
+        stored = connection.credentials or {}
+        if not stored:
+            return "none"
+        return ", ".join(f"{key}: {mask(str(value))}" for key, value in sorted(stored.items()) if key != "expires_at")
+
+    @admin.display(description="Health", ordering="health")
+    def health_badge(self, connection):
+        colour = {"healthy": "green", "unhealthy": "#ba2121"}.get(connection.health, "grey")
+        return format_html('<b style="color:{}">{}</b>', colour, connection.get_health_display())
+
+    @admin.action(description="Check the selected connections now")
+    def check_health(self, request, queryset):
+        for connection in queryset:
+            healthy, message = check_connection(connection)
+            self.message_user(request, f"{connection}: {message}", messages.SUCCESS if healthy else messages.ERROR)
+
+
+class FlowInline(admin.TabularInline):
+    model = Flow
+    extra = 0
+    fields = ["kind", "enabled", "trigger", "schedule_minutes", "batch_size", "cursor"]
+    readonly_fields = ["cursor"]
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "organization", "source", "target", "status"]
+    list_filter = ["status"]
+    search_fields = ["name", "slug", "organization__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [FlowInline]
+    actions = ["run_enabled_flows_now"]
+
+    @admin.action(description="Run the enabled flows now (in the background)")
+    def run_enabled_flows_now(self, request, queryset):
+        flows = Flow.objects.filter(integration__in=queryset, enabled=True)
+        for flow in flows:
+            enqueue_flow(flow)
+        self.message_user(request, f"Queued {len(flows)} flow run(s); the worker picks them up shortly.")
+
+
+class SyncRecordInline(admin.TabularInline):
+    model = SyncRecord
+    fields = ["object_type", "source_id", "source_ref", "status", "target_id", "error_code", "message"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    max_num = 0
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "flow", "trigger", "status", "started_at", "finished_at",
+                    "created", "updated", "skipped", "failed"]
+    list_filter = ["status", "trigger", "flow__kind", "flow__integration"]
+    search_fields = ["flow__integration__slug", "error_code"]
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    inlines = [SyncRecordInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SyncRecord)
+class SyncRecordAdmin(admin.ModelAdmin):
+    list_display = ["source_id", "source_ref", "object_type", "status", "target_id", "error_code",
+                    "attempts", "superseded", "created_at"]
+    list_filter = ["status", "object_type", "error_code", "superseded", "integration"]
+    search_fields = ["source_id", "source_ref", "error_code", "target_id"]
+    readonly_fields = [f.name for f in SyncRecord._meta.fields] + ["advice"]
+    list_select_related = ["run"]
+
+    @admin.display(description="What to do")
+    def advice(self, record):
+        if not record.error_code:
+            return "-"
+        entry = describe(record.error_code)
+        retry = "retried automatically" if entry.retryable else "retried after you fix it"
+        return f"{entry.title}. {entry.advice} ({retry})"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RecordLink)
+class RecordLinkAdmin(admin.ModelAdmin):
+    list_display = ["object_type", "source_id", "target_id", "integration", "claimed_by", "updated_at"]
+    list_filter = ["object_type", "integration"]
+    search_fields = ["source_id", "target_id"]
+    readonly_fields = [f.name for f in RecordLink._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["integration", "object_type", "object_id", "action", "status", "signature_valid", "received_at"]
+    list_filter = ["status", "object_type", "signature_valid"]
+    search_fields = ["object_id", "event_id"]
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

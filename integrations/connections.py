@@ -1,0 +1,157 @@
+"""Connections: building clients from stored credentials, token persistence, health checks."""
+
+import time
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .connectors.centra import CentraClient
+from .connectors.fortnox import FortnoxClient, FortnoxERP, FortnoxTokens
+from .connectors.fortnox.client import FORTNOX_LIMIT
+from .connectors.ratelimit import Limit
+from .errors import SyncError
+from .models import Connection
+
+REFRESH_LOCK_SECONDS = 30
+REFRESH_WAIT_SECONDS = 60
+
+REQUIRED_CREDENTIALS = {
+    Connection.Kind.CENTRA: ("api_token",),
+    Connection.Kind.FORTNOX: ("client_id", "client_secret", "access_token", "refresh_token"),
+}
+
+
+def set_credentials(connection: Connection, **values) -> None:
+    """Merge new secret values into a connection's encrypted credentials."""
+    credentials = dict(connection.credentials)
+    credentials.update({k: v for k, v in values.items() if v not in (None, "")})
+    connection.credentials = credentials
+    connection.save(update_fields=["credentials", "updated_at"])
+
+
+def missing_credentials(connection: Connection) -> list[str]:
+    return [k for k in REQUIRED_CREDENTIALS.get(connection.kind, ()) if not connection.credentials.get(k)]
+
+
+class ConnectionTokenStore:
+    """Fortnox tokens kept in a connection's encrypted credentials.
+
+    A refresh is serialized across every worker and machine by a short lease on the connection
+    row (`refresh_lock_until`), taken with one conditional UPDATE. No database transaction is held
+    during the HTTP call, so the embedded SQLite setup (where the sandbox shares the database)
+    never deadlocks on it. The new refresh token is saved the moment it arrives.
+    """
+
+    def __init__(self, connection: Connection):
+        self.connection_id = connection.pk
+        self._tokens = self._read(connection)
+
+    @staticmethod
+    def _read(connection: Connection) -> FortnoxTokens:
+        c = connection.credentials
+        return FortnoxTokens(c.get("access_token", ""), c.get("refresh_token", ""), float(c.get("expires_at") or 0))
+
+    def _reload(self) -> FortnoxTokens:
+        self._tokens = self._read(Connection.objects.get(pk=self.connection_id))
+        return self._tokens
+
+    def current(self) -> FortnoxTokens:
+        return self._tokens
+
+    def _already_refreshed(self, tokens: FortnoxTokens, stale: str) -> bool:
+        return tokens.access_token != stale and not tokens.expires_soon()
+
+    def refresh(self, stale_access_token: str, exchange) -> FortnoxTokens:
+        deadline = time.monotonic() + REFRESH_WAIT_SECONDS
+        while True:
+            tokens = self._reload()
+            if self._already_refreshed(tokens, stale_access_token):
+                return tokens
+            now = timezone.now()
+            taken = Connection.objects.filter(
+                Q(refresh_lock_until__isnull=True) | Q(refresh_lock_until__lt=now), pk=self.connection_id
+            ).update(refresh_lock_until=now + timedelta(seconds=REFRESH_LOCK_SECONDS))
+            if taken:
+                break
+            if time.monotonic() > deadline:
+                raise SyncError("upstream_unavailable", "Timed out waiting for another worker's token refresh.")
+            time.sleep(0.2)
+        try:
+            tokens = self._reload()  # someone may have finished a refresh just before we locked
+            if self._already_refreshed(tokens, stale_access_token):
+                return tokens
+            fresh = exchange(tokens.refresh_token)
+            connection = Connection.objects.get(pk=self.connection_id)
+            set_credentials(
+                connection, access_token=fresh.access_token, refresh_token=fresh.refresh_token,
+                expires_at=fresh.expires_at,
+            )
+            self._tokens = fresh
+            return fresh
+        finally:
+            Connection.objects.filter(pk=self.connection_id).update(refresh_lock_until=None)
+
+
+def _limit(connection: Connection, default: Limit) -> Limit:
+    """A connection may carry its own limit, e.g. a tenant with a raised Fortnox quota."""
+    custom = connection.settings.get("rate_limit")
+    return Limit(int(custom["requests"]), float(custom["per_seconds"])) if custom else default
+
+
+def centra_client(connection: Connection, **kwargs) -> CentraClient:
+    client = CentraClient.for_plan(
+        connection.base_url,
+        connection.credentials.get("api_token", ""),
+        plan=connection.settings.get("plan", "growth"),
+        connection_key=f"connection:{connection.pk}",
+        **kwargs,
+    )
+    client.limit = _limit(connection, client.limit)
+    return client
+
+
+def fortnox_client(connection: Connection, **kwargs) -> FortnoxClient:
+    return FortnoxClient(
+        base_url=connection.base_url,
+        auth_url=connection.auth_url or connection.base_url,
+        client_id=connection.credentials.get("client_id", ""),
+        client_secret=connection.credentials.get("client_secret", ""),
+        tokens=ConnectionTokenStore(connection),
+        connection_key=f"connection:{connection.pk}",
+        limit=_limit(connection, FORTNOX_LIMIT),
+        **kwargs,
+    )
+
+
+def erp_for(connection: Connection, **kwargs) -> FortnoxERP:
+    if connection.kind != Connection.Kind.FORTNOX:
+        raise SyncError("invalid_source_data", f"{connection} is not an ERP connection.")
+    return FortnoxERP(fortnox_client(connection, **kwargs))
+
+
+def mark_health(connection: Connection, healthy: bool, message: str = "") -> None:
+    Connection.objects.filter(pk=connection.pk).update(
+        health=Connection.Health.HEALTHY if healthy else Connection.Health.UNHEALTHY,
+        health_message=message[:2000],
+        last_checked_at=timezone.now(),
+    )
+
+
+def check_connection(connection: Connection) -> tuple[bool, str]:
+    """Call the cheapest authenticated endpoint and record the connection's health."""
+    missing = missing_credentials(connection)
+    if missing:
+        message = f"Missing credentials: {', '.join(missing)}"
+        mark_health(connection, False, message)
+        return False, message
+    try:
+        if connection.kind == Connection.Kind.CENTRA:
+            centra_client(connection).check()
+        else:
+            erp_for(connection).check()
+    except SyncError as exc:
+        mark_health(connection, False, str(exc))
+        return False, str(exc)
+    mark_health(connection, True, "OK")
+    return True, "OK"

@@ -1,0 +1,167 @@
+"""Centra Integration API (GraphQL) client.
+
+Centra's rate-limit buckets are shared by every app on the store, so the client keeps to a share
+of the plan's request quota and always honours 429 + Retry-After (see `http.ApiClient`).
+Mutations answer HTTP 200 even when they fail; failure is a non-empty `userErrors`.
+"""
+
+from dataclasses import dataclass
+
+from ..errors import SyncError
+from .http import ApiClient
+from .ratelimit import Limit
+
+# Requests per 10 s by plan (centra.md §2.6). We use HEADROOM of it: other apps share the bucket.
+PLAN_REQUESTS_PER_10S = {"fresh": 20, "growth": 60, "enhanced": 150, "high_volume": 450, "enterprise": 1500}
+HEADROOM = 0.7
+
+MONEY = "value currency { code } conversionRate"
+ADDRESS = (
+    "firstName lastName companyName address1 address2 city zipCode email phoneNumber vatNumber "
+    "country { code name isEU }"
+)
+SHIPMENT_FIELDS = f"""
+    id number createdAt updatedAt isGoodToGo isPaid isCaptured capturedAt isShipped shippedAt
+    grandTotal {{ {MONEY} }}
+    totals {{ shipping {{ value }} discounts {{ value }} }}
+    lines {{ id quantity lineValue {{ value }} orderLine {{ id }} }}
+"""
+ORDER_FIELDS = f"""
+    id number status createdAt updatedAt orderDate
+    store {{ id name type }} market {{ id name }} pricelist {{ id name }}
+    grandTotal {{ {MONEY} }}
+    totals {{ shipping {{ value }} discounts {{ value }} taxIncluded {{ value }} }}
+    billingAddress {{ {ADDRESS} }}
+    shippingAddress {{ {ADDRESS} }}
+    paymentMethod {{ name }}
+    ... on DirectToConsumerOrder {{ customer {{ id email firstName lastName }} }}
+    lines {{
+        id productName productVariantName quantity taxPercent discountPercent
+        unitPrice {{ value }} unitOriginalPrice {{ value }} lineValue {{ value }}
+        productSize {{ id SKU EAN }}
+    }}
+    shipments {{ {SHIPMENT_FIELDS} }}
+"""
+ORDERS_QUERY = f"""
+query Orders($where: OrderFilter, $limit: Int!, $page: Int!) {{
+  orders(where: $where, sort: [number_ASC], limit: $limit, page: $page) {{ {ORDER_FIELDS} }}
+}}
+"""
+
+
+@dataclass
+class CentraClient(ApiClient):
+    api_token: str = ""
+
+    system = "Centra"
+
+    @classmethod
+    def for_plan(cls, base_url: str, api_token: str, *, plan: str = "growth", **kwargs) -> "CentraClient":
+        per_10s = max(1, int(PLAN_REQUESTS_PER_10S.get(plan, PLAN_REQUESTS_PER_10S["growth"]) * HEADROOM))
+        return cls(base_url=base_url, api_token=api_token, limit=Limit(per_10s, 10.0), **kwargs)
+
+    def secrets(self):
+        return [self.api_token]
+
+    def auth_headers(self):
+        return {"Authorization": f"Bearer {self.api_token}"}
+
+    def error_from_response(self, response, body):
+        message = _first_error_message(body) or f"HTTP {response.status_code}"
+        if response.status_code in (401, 403):
+            return SyncError("auth_expired", f"Centra refused the API token: {message}")
+        return SyncError("remote_rejected", f"Centra answered {response.status_code}: {message}")
+
+    def graphql(self, query: str, variables: dict | None = None, *, mutation: bool = False) -> dict:
+        """Run one operation and return `data`; GraphQL errors become catalog errors."""
+        body = self.request(
+            "POST", "graphql", json={"query": query, "variables": variables or {}}, idempotent=not mutation
+        )
+        if not isinstance(body, dict):
+            raise SyncError("bad_response", "Centra answered with something that is not a GraphQL response.")
+        errors = body.get("errors") or []
+        if errors:
+            categories = {(e.get("extensions") or {}).get("category") for e in errors}
+            message = "; ".join(str(e.get("message")) for e in errors)
+            if "authentication" in categories:
+                raise SyncError("auth_expired", f"Centra: {message}")
+            if "authorization" in categories:
+                raise SyncError("auth_forbidden", f"Centra: {message}")
+            raise SyncError("bad_response", f"Centra rejected the query: {message}")
+        return body.get("data") or {}
+
+    def mutate(self, query: str, variables: dict | None = None) -> dict:
+        """Run a mutation; its `userErrors` become a `remote_rejected` error."""
+        data = self.graphql(query, variables, mutation=True)
+        for payload in data.values():
+            user_errors = (payload or {}).get("userErrors") or []
+            if user_errors:
+                raise SyncError("remote_rejected", "Centra: " + "; ".join(e["message"] for e in user_errors))
+        return data
+
+    # --- orders and shipments -------------------------------------------------------------
+
+    def orders_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
+        return self.graphql(ORDERS_QUERY, {"where": where, "limit": limit, "page": page})["orders"]
+
+    def orders_by_id(self, order_ids: list[str]) -> list[dict]:
+        if not order_ids:
+            return []
+        return self.orders_page({"id": order_ids}, page=1, limit=len(order_ids))
+
+    def check(self) -> dict:
+        """Cheapest authenticated call: the rate-limit state (needs no permission)."""
+        return self.graphql("{ rateLimits { type intervalSeconds quota remainingQuota } }")
+
+
+def _first_error_message(body) -> str:
+    if isinstance(body, dict):
+        errors = body.get("errors") or []
+        if errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message", ""))
+    return ""
+
+
+EVENTS_QUERY = """
+query Events($types: [EventObjectType!], $limit: Int) {
+  events(where: {objectType: $types}, limit: $limit) {
+    id objectType changeType objectReference
+  }
+}
+"""
+SHIPMENT_ORDERS_QUERY = """
+query ShipmentOrders($ids: [Int!], $limit: Int!) {
+  shipments(where: {id: $ids}, limit: $limit, page: 1) { id order { id } }
+}
+"""
+
+
+@dataclass
+class CentraEvents:
+    """The events queue (centra.md §5.2): oldest unconfirmed first, confirmed in batches."""
+
+    client: CentraClient
+
+    def listen(self, object_types: list[str]) -> None:
+        self.client.mutate(
+            "mutation Listen($input: [EventListenerInput!]!) "
+            "{ setEventListeners(input: $input) { userErrors { message path } } }",
+            {"input": [{"objectType": t} for t in object_types]},
+        )
+
+    def pending(self, object_types: list[str], limit: int) -> list[dict]:
+        return self.client.graphql(EVENTS_QUERY, {"types": object_types, "limit": limit})["events"]
+
+    def confirm(self, event_ids: list[int]) -> None:
+        if event_ids:
+            self.client.mutate(
+                "mutation Confirm($ids: [Int!]!) { confirmEvents(input: {eventsIds: $ids}) "
+                "{ userErrors { message path } } }",
+                {"ids": event_ids},
+            )
+
+    def order_ids_of_shipments(self, shipment_ids: list[int]) -> list[str]:
+        if not shipment_ids:
+            return []
+        rows = self.client.graphql(SHIPMENT_ORDERS_QUERY, {"ids": shipment_ids, "limit": len(shipment_ids)})
+        return list(dict.fromkeys(row["order"]["id"] for row in rows["shipments"] if row.get("order")))

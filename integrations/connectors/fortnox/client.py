@@ -1,0 +1,176 @@
+"""Fortnox API v3 client: OAuth2 access tokens, single-use refresh tokens, error bodies.
+
+Fortnox refresh tokens work once: the answer to a refresh carries a new one and the old one is
+dead. The token store therefore persists the new pair before anything else uses it, under a lock
+shared by every worker of the connection, so two workers never burn the same refresh token.
+"""
+
+import base64
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from ...errors import SyncError
+from ..http import ApiClient
+from ..ratelimit import Limit
+
+# Fortnox allows 25 requests per 5 s per app and tenant; keep a little under it.
+FORTNOX_LIMIT = Limit(20, 5.0)
+REFRESH_MARGIN_SECONDS = 60
+
+# Fortnox error codes (fortnox.md §3.3) that mean something specific to us.
+ERROR_CODES = {
+    2000428: "unknown_sku",
+    2000359: "invalid_article_number",
+    2000423: "not_found",
+    2000433: "not_found",
+    2000434: "not_found",
+    2000310: "auth_expired",
+    2000311: "auth_expired",
+    2003275: "auth_expired",
+    2000663: "auth_forbidden",
+    2001101: "auth_forbidden",
+    2001103: "auth_forbidden",
+}
+
+
+@dataclass(frozen=True)
+class FortnoxTokens:
+    access_token: str
+    refresh_token: str
+    expires_at: float  # Unix time
+
+    @classmethod
+    def from_answer(cls, answer: dict, now: float | None = None) -> "FortnoxTokens":
+        now = time.time() if now is None else now
+        return cls(answer["access_token"], answer["refresh_token"], now + float(answer.get("expires_in", 3600)))
+
+    def expires_soon(self, now: float | None = None) -> bool:
+        return (time.time() if now is None else now) >= self.expires_at - REFRESH_MARGIN_SECONDS
+
+
+class TokenStore(Protocol):
+    def current(self) -> FortnoxTokens: ...
+
+    def refresh(self, stale_access_token: str, exchange) -> FortnoxTokens:
+        """Under a lock: if someone already replaced `stale_access_token`, return theirs; else
+        call `exchange(refresh_token) -> FortnoxTokens`, persist the answer, and return it."""
+        ...
+
+
+def read_error_information(body) -> tuple[int | None, str]:
+    """Fortnox sends `ErrorInformation` with lower-case keys on 400s and PascalCase on 404s."""
+    if not isinstance(body, dict):
+        return None, ""
+    info = body.get("ErrorInformation") or body.get("errorInformation") or {}
+    lowered = {str(k).lower(): v for k, v in info.items()}
+    code = lowered.get("code")
+    try:
+        code = int(code) if code is not None else None
+    except (TypeError, ValueError):
+        code = None
+    message = str(lowered.get("message") or body.get("message") or "")
+    return code, message
+
+
+@dataclass
+class FortnoxClient(ApiClient):
+    auth_url: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    tokens: TokenStore | None = None
+
+    system = "Fortnox"
+
+    def secrets(self):
+        current = self.tokens.current() if self.tokens else None
+        values = [self.client_secret]
+        if current:
+            values += [current.access_token, current.refresh_token]
+        return values
+
+    def auth_headers(self):
+        tokens = self.tokens.current()
+        if tokens.expires_soon():
+            tokens = self._refresh(tokens.access_token)
+        return {"Authorization": f"Bearer {tokens.access_token}"}
+
+    def refresh_auth(self) -> bool:
+        self._refresh(self.tokens.current().access_token)
+        return True
+
+    def _refresh(self, stale_access_token: str) -> FortnoxTokens:
+        tokens = self.tokens.refresh(stale_access_token, self._exchange_refresh_token)
+        self.redact.secrets.extend([tokens.access_token, tokens.refresh_token])
+        return tokens
+
+    def _exchange_refresh_token(self, refresh_token: str) -> FortnoxTokens:
+        """POST the refresh grant. Never retried on ambiguity: a lost answer burns the token."""
+        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        self.redact.secrets.append(refresh_token)
+        try:
+            answer = self.request(
+                "POST", f"{self.auth_url.rstrip('/')}/oauth-v1/token",
+                data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                headers={"Authorization": f"Basic {basic}"}, authenticated=False, idempotent=False,
+            )
+        except SyncError as exc:
+            if exc.code in ("remote_rejected", "auth_expired", "not_found"):
+                raise SyncError(
+                    "auth_expired",
+                    "Fortnox refused our refresh token (used or expired): the shop must re-authorize "
+                    f"Junipeer in Fortnox. {exc.message}",
+                    request=exc.request, response=exc.response,
+                ) from exc
+            raise
+        if not isinstance(answer, dict) or "access_token" not in answer:
+            raise SyncError("bad_response", "Fortnox's token endpoint answered without an access token.")
+        return FortnoxTokens.from_answer(answer)
+
+    def error_from_response(self, response, body):
+        code, message = read_error_information(body)
+        if isinstance(body, dict) and "error_description" in body:
+            message = f"{body.get('error')}: {body['error_description']}"
+        label = f"Fortnox {code}: {message}" if code else f"Fortnox HTTP {response.status_code}: {message}"
+        if response.status_code == 404:  # the object asked for is not there (reads: "no such object")
+            return SyncError("not_found", label)
+        if code in ERROR_CODES:  # e.g. a 400 because an invoice row names a missing article
+            return SyncError(ERROR_CODES[code], label)
+        if response.status_code == 401:
+            return SyncError("auth_expired", label)
+        if response.status_code == 403:
+            return SyncError("auth_forbidden", label)
+        return SyncError("remote_rejected", label)
+
+    # --- resources --------------------------------------------------------------------------
+
+    def get(self, path: str, **params):
+        return self.request("GET", f"3/{path}", params=params or None)
+
+    def post(self, path: str, payload: dict):
+        return self.request("POST", f"3/{path}", json=payload, headers={"Content-Type": "application/json"})
+
+    def put(self, path: str, payload: dict | None = None, *, idempotent: bool = True):
+        """PUT updates are idempotent; actions that create (`/credit`) must say they are not."""
+        return self.request(
+            "PUT", f"3/{path}", json=payload, headers={"Content-Type": "application/json"}, idempotent=idempotent
+        )
+
+    def get_or_none(self, path: str):
+        try:
+            return self.get(path)
+        except SyncError as exc:
+            if exc.code == "not_found":
+                return None
+            raise
+
+    def list_all(self, resource: str, key: str, **params) -> list[dict]:
+        """Every item of a list resource, following `MetaInformation` pages."""
+        items, page = [], 1
+        while True:
+            body = self.get(resource, limit=500, page=page, **params)
+            items.extend(body.get(key) or [])
+            meta = body.get("MetaInformation") or {}
+            if page >= int(meta.get("@TotalPages") or 1):
+                return items
+            page += 1

@@ -1,0 +1,86 @@
+"""The error-code catalog: every error a user can meet, with what to do about it.
+
+Codes are stable strings stored on sync records and runs; titles and advice may be reworded.
+`retryable` says whether trying the same record again later can succeed without anyone changing
+data or settings (rate limits, outages: yes; a missing e-mail: no).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    title: str
+    advice: str
+    retryable: bool
+
+
+_CATALOG = [
+    # Transport and authentication
+    ErrorCode("rate_limited", "The API's rate limit was hit",
+              "Nothing to do: the record is retried automatically with backoff.", True),
+    ErrorCode("upstream_unavailable", "The remote API failed or timed out",
+              "Usually passes by itself; the record is retried automatically.", True),
+    ErrorCode("write_outcome_unknown", "A write was sent but its answer was lost",
+              "The next attempt looks the document up by its reference before creating anything.", True),
+    ErrorCode("auth_expired", "Access was refused: token expired or revoked",
+              "Reconnect the system in the connection settings (re-authorize Fortnox).", False),
+    ErrorCode("auth_forbidden", "The API token lacks a permission or licence",
+              "Give the token the permission named in the message, then retry.", False),
+    ErrorCode("bad_response", "The remote API answered something we cannot read",
+              "Retry later; if it persists, contact support with the record id.", True),
+    ErrorCode("remote_rejected", "The remote API rejected the document",
+              "Read the remote message, fix the data or the setting it names, then retry.", False),
+    ErrorCode("not_found", "A referenced object does not exist in the remote system",
+              "Create it there or fix the mapping, then retry.", False),
+    # Mapping and validation (shipment -> invoice)
+    ErrorCode("unknown_sku", "An order line's SKU has no article in the ERP",
+              "Create the article in the ERP (article number = SKU) or fix the SKU in Centra, then retry.", False),
+    ErrorCode("missing_sku", "An order line has no SKU",
+              "Give the product size a SKU in Centra, then retry.", False),
+    ErrorCode("invalid_article_number", "A SKU contains characters the ERP refuses in article numbers",
+              "Rename the SKU in Centra to letters, digits and - _ + . / only, then retry.", False),
+    ErrorCode("customer_missing_email", "The order has no customer e-mail",
+              "Add an e-mail to the order's billing address in Centra, then retry.", False),
+    ErrorCode("unsupported_currency", "The order currency does not exist in the ERP",
+              "Add the currency in Fortnox (Settings > Currencies), then retry.", False),
+    ErrorCode("field_too_long", "A value is longer than the ERP accepts",
+              "Shorten the value named in the message in Centra or add a truncate transform to the mapping.",
+              False),
+    ErrorCode("too_many_rows", "The invoice would have more rows than the ERP allows (500)",
+              "Split the shipment in Centra into smaller shipments, then retry.", False),
+    ErrorCode("invalid_source_data", "The Centra record is incomplete or malformed",
+              "Read the message for the field; fix the record in Centra, then retry.", False),
+    ErrorCode("total_mismatch", "The invoice total would not equal the captured amount",
+              "Check discounts and shipping on the shipment in Centra; contact support if they look right.",
+              False),
+    ErrorCode("internal_error", "An unexpected error in Junipeer",
+              "Retry; if it repeats, contact support with the record id.", True),
+]
+
+CATALOG: dict[str, ErrorCode] = {entry.code: entry for entry in _CATALOG}
+
+
+def describe(code: str) -> ErrorCode:
+    return CATALOG.get(code) or CATALOG["internal_error"]
+
+
+class SyncError(Exception):
+    """A failure with a catalog code. Raised by connectors and flows, stored on sync records."""
+
+    def __init__(self, code: str, message: str, *, request=None, response=None):
+        if code not in CATALOG:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request = request
+        self.response = response
+
+    @property
+    def retryable(self) -> bool:
+        return CATALOG[self.code].retryable
+
+    def __str__(self):
+        return f"[{self.code}] {self.message}"

@@ -1,0 +1,75 @@
+"""What every flow kind provides to the runner: records in batches with cursor checkpoints."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..models import Flow, Integration, SyncRun
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One record fetched from the source, with what it takes to fetch it again."""
+
+    source_id: str
+    data: dict
+    source_ref: str = ""
+    source_parent: str = ""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Records plus the cursor to store once all of them are handled."""
+
+    records: list[SourceRecord]
+    cursor: dict
+    on_done: object = None  # callable run after the cursor is saved (e.g. confirm Centra events)
+
+
+@dataclass
+class Outcome:
+    status: str  # a SyncRecord.Status value
+    target_id: str = ""
+    message: str = ""
+    error_code: str = ""
+    request: object = None
+    response: object = None
+
+
+@dataclass
+class FlowContext:
+    integration: Integration
+    flow: Flow
+    run: SyncRun
+    clients: dict = field(default_factory=dict)
+
+    @property
+    def settings(self) -> dict:
+        return self.integration.settings
+
+    def journals(self) -> list[list]:
+        """The exchange journals of every client, to keep on each sync record."""
+        return [client.journal for client in self.clients.values()]
+
+
+class FlowKind:
+    """Base of a flow kind. Subclasses are plain Python over connectors and mappings."""
+
+    kind: str = ""
+    object_type: str = ""
+
+    def __init__(self, context: FlowContext):
+        self.context = context
+
+    def batches(self, cursor: dict) -> Iterator[Batch]:
+        raise NotImplementedError
+
+    def refetch(self, records: list[tuple[str, str]]) -> Iterator[SourceRecord]:
+        """Fetch (source_id, source_parent) pairs again, for retries of failed records."""
+        raise NotImplementedError
+
+    def process(self, record: SourceRecord) -> Outcome:
+        raise NotImplementedError
+
+    def checkpoint(self, batch: Batch) -> dict:
+        """The cursor to save once `batch` is handled."""
+        return batch.cursor

@@ -1,0 +1,168 @@
+"""The runner: fetch changes -> map -> push -> link -> log, in batches with checkpoints.
+
+One run per flow at a time (a partial unique index on running runs). Failed records of earlier
+runs are retried first, with the latest mappings and settings. Then the flow's batches: each
+record is isolated (bad input fails that record only), and the cursor is saved after every batch
+so a killed run resumes from there. A run whose worker died is noticed by its stale heartbeat.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..connections import centra_client, check_connection, erp_for
+from ..errors import SyncError
+from ..links import ClaimedElsewhere
+from ..models import Flow, SyncRecord, SyncRun
+from .base import FlowContext, FlowKind, Outcome, SourceRecord
+from .orders import OrdersFlow
+
+logger = logging.getLogger(__name__)
+
+FLOW_KINDS: dict[str, type[FlowKind]] = {OrdersFlow.kind: OrdersFlow}
+AUTH_CODES = {"auth_expired", "auth_forbidden"}
+MAX_KEPT_EXCHANGES = 6
+Status = SyncRecord.Status
+
+
+class RunInProgress(Exception):
+    """Another run of the same flow is running."""
+
+
+def open_run(flow: Flow, trigger: str) -> SyncRun:
+    """Start a run, first abandoning one whose worker stopped beating."""
+    now = timezone.now()
+    stale = timedelta(seconds=settings.RUN_STALE_SECONDS)
+    SyncRun.objects.filter(flow=flow, status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - stale).update(
+        status=SyncRun.Status.ABANDONED, finished_at=now, error_code="internal_error",
+        error_message="The worker stopped without finishing this run; the next run resumed from its cursor.",
+    )
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(flow=flow, trigger=trigger)
+    except IntegrityError as exc:
+        raise RunInProgress(f"{flow} is already running") from exc
+
+
+def open_failures(flow: Flow) -> list[tuple[str, str]]:
+    """(source id, parent) of records whose latest attempt failed, oldest first."""
+    rows = SyncRecord.objects.filter(
+        run__flow=flow, status=Status.FAILED, superseded=False
+    ).order_by("created_at").values_list("source_id", "source_parent")
+    return list(dict.fromkeys(rows))
+
+
+def build_context(flow: Flow, run: SyncRun) -> FlowContext:
+    integration = flow.integration
+    return FlowContext(
+        integration=integration, flow=flow, run=run,
+        clients={"source": centra_client(integration.source), "target": erp_for(integration.target)},
+    )
+
+
+class Runner:
+    def __init__(self, flow: Flow, trigger: str, *, progress: Callable[[Outcome], None] | None = None):
+        self.flow = flow
+        self.trigger = trigger
+        self.progress = progress or (lambda outcome: None)
+        self.totals: Counter = Counter()
+        self.unflushed: Counter = Counter()
+
+    def run(self) -> SyncRun:
+        run = open_run(self.flow, self.trigger)
+        try:
+            context = build_context(self.flow, run)
+            self.kind = FLOW_KINDS[self.flow.kind](context)
+            self.journals = context.journals()
+            retries = open_failures(self.flow)
+            if retries:
+                for record in self.kind.refetch(retries):
+                    self.handle(run, record)
+                self.flush(run)
+            for batch in self.kind.batches(self.flow.cursor):
+                for record in batch.records:
+                    self.handle(run, record)
+                self.flow.cursor = self.kind.checkpoint(batch)
+                self.flow.save(update_fields=["cursor"])
+                if batch.on_done:
+                    batch.on_done()
+                self.flush(run)
+        except SyncError as exc:
+            return self.finish(run, SyncRun.Status.FAILED, exc.code, exc.message)
+        except Exception as exc:
+            logger.exception("run %s of %s failed", run.pk, self.flow)
+            return self.finish(run, SyncRun.Status.FAILED, "internal_error", f"{type(exc).__name__}: {exc}")
+        status = SyncRun.Status.PARTIAL if self.totals[Status.FAILED] else SyncRun.Status.SUCCEEDED
+        return self.finish(run, status)
+
+    def handle(self, run: SyncRun, record: SourceRecord) -> None:
+        """Process one record; whatever goes wrong stays with this record."""
+        for journal in self.journals:
+            journal.clear()
+        try:
+            outcome = self.kind.process(record)
+        except ClaimedElsewhere as exc:
+            outcome = Outcome(Status.SKIPPED, message=str(exc))
+        except SyncError as exc:
+            if exc.code in AUTH_CODES:
+                raise  # no record can pass while access is refused: stop the run
+            outcome = Outcome(Status.FAILED, message=exc.message, error_code=exc.code,
+                              request=exc.request, response=exc.response)
+        except Exception as exc:
+            logger.exception("record %s of %s failed unexpectedly", record.source_id, self.flow)
+            outcome = Outcome(Status.FAILED, message=f"{type(exc).__name__}: {exc}", error_code="internal_error")
+        self.totals[outcome.status] += 1
+        self.unflushed[outcome.status] += 1
+        self.save_record(run, record, outcome)
+        self.progress(outcome)
+
+    def save_record(self, run: SyncRun, record: SourceRecord, outcome: Outcome) -> None:
+        """Keep what happened. Plain skips are only counted, unless they close an open failure."""
+        earlier = SyncRecord.objects.filter(
+            integration=self.flow.integration, object_type=self.kind.object_type,
+            source_id=record.source_id, superseded=False,
+        )
+        previous = earlier.order_by("-created_at").values_list("status", "attempts").first()
+        if outcome.status == Status.SKIPPED and previous is None:
+            return
+        exchanges = [e for journal in self.journals for e in journal][-MAX_KEPT_EXCHANGES:]
+        attempts = previous[1] + 1 if previous and previous[0] == Status.FAILED else 1
+        with transaction.atomic():
+            earlier.update(superseded=True)
+            SyncRecord.objects.create(
+                run=run, integration=self.flow.integration, object_type=self.kind.object_type,
+                source_id=record.source_id, source_ref=record.source_ref, source_parent=record.source_parent,
+                target_id=outcome.target_id, status=outcome.status, error_code=outcome.error_code,
+                message=outcome.message[:5000], attempts=attempts,
+                request=outcome.request or [e.as_request() for e in exchanges] or None,
+                response=outcome.response or [e.as_response() for e in exchanges] or None,
+            )
+
+    def flush(self, run: SyncRun) -> None:
+        """Add the counts since the last flush to the run, and beat its heart."""
+        SyncRun.objects.filter(pk=run.pk).update(
+            heartbeat_at=timezone.now(),
+            **{status: F(status) + self.unflushed[status] for status in Status.values},
+        )
+        self.unflushed.clear()
+
+    def finish(self, run: SyncRun, status: str, code: str = "", message: str = "") -> SyncRun:
+        self.flush(run)
+        SyncRun.objects.filter(pk=run.pk).update(
+            status=status, finished_at=timezone.now(), error_code=code, error_message=message[:5000]
+        )
+        if code in AUTH_CODES:  # find out which side refused us and show it on the connection
+            check_connection(self.flow.integration.source)
+            check_connection(self.flow.integration.target)
+        run.refresh_from_db()
+        return run
+
+
+def run_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL, *, progress=None) -> SyncRun:
+    return Runner(flow, trigger, progress=progress).run()

@@ -1,0 +1,42 @@
+"""Admin forms. Secrets are write-only: typed in, encrypted, never rendered back."""
+
+from django import forms
+
+from .connections import set_credentials
+from .models import Connection
+
+SECRET_FIELDS = {
+    Connection.Kind.CENTRA: ("api_token", "webhook_secret"),
+    Connection.Kind.FORTNOX: ("client_id", "client_secret", "access_token", "refresh_token"),
+}
+ALL_SECRET_FIELDS = sorted({name for names in SECRET_FIELDS.values() for name in names})
+
+
+class ConnectionForm(forms.ModelForm):
+    """Connection settings plus one password box per secret; an empty box keeps the stored value."""
+
+    base_url = forms.URLField(assume_scheme="https", help_text=Connection._meta.get_field("base_url").help_text)
+    auth_url = forms.URLField(
+        assume_scheme="https", required=False, help_text=Connection._meta.get_field("auth_url").help_text
+    )
+
+    class Meta:
+        model = Connection
+        fields = ["organization", "name", "kind", "base_url", "auth_url", "settings"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ALL_SECRET_FIELDS:
+            self.fields[name] = forms.CharField(
+                required=False, strip=True, widget=forms.PasswordInput(render_value=False),
+                help_text="Leave empty to keep the stored value. Stored encrypted; never shown again.",
+            )
+
+    def save(self, commit=True):
+        connection = super().save(commit=commit)
+        secrets = {name: self.cleaned_data.get(name) for name in ALL_SECRET_FIELDS}
+        if any(secrets.values()):
+            if connection.pk is None:
+                connection.save()
+            set_credentials(connection, **secrets)
+        return connection

@@ -1,0 +1,126 @@
+"""Exactly-once pushes through record links.
+
+`push_once` is the only way a flow creates a document in a target system:
+
+1. the link for (integration, object type, source id) is read; a linked object is never pushed
+   again;
+2. the link is claimed by the current run with one conditional UPDATE, so of two workers that
+   pick up the same record at once, only one pushes (database-level, not a Python check);
+3. if an earlier attempt may have written (its claim is still there: it died, or its answer was
+   lost), the target is searched by our external reference before anything is created;
+4. the target id is stored on the link; a definite failure releases the claim, an ambiguous one
+   keeps it so the next attempt searches first.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .documents import PushResult
+from .errors import SyncError
+from .models import Integration, RecordLink, SyncRun
+
+CLAIM_LEASE = timedelta(minutes=30)
+AMBIGUOUS = {"write_outcome_unknown", "internal_error"}
+
+
+class ClaimedElsewhere(Exception):
+    """Another live run is pushing this object right now."""
+
+
+@dataclass(frozen=True)
+class Pushed:
+    target_id: str
+    created: bool = False
+    recovered: bool = False
+    already_linked: bool = False
+    document: dict | None = None
+
+
+def get_link(integration: Integration, object_type: str, source_id: str) -> RecordLink | None:
+    return RecordLink.objects.filter(
+        integration=integration, object_type=object_type, source_id=str(source_id)
+    ).first()
+
+
+def _ensure_link(integration, object_type, source_id) -> RecordLink:
+    key = {"integration": integration, "object_type": object_type, "source_id": str(source_id)}
+    try:
+        with transaction.atomic():
+            link, _ = RecordLink.objects.select_related("claimed_by").get_or_create(**key)
+    except IntegrityError:  # another worker inserted it between our read and write
+        link = RecordLink.objects.select_related("claimed_by").get(**key)
+    return link
+
+
+def _claim(link: RecordLink, run: SyncRun) -> bool:
+    """Compare-and-swap the claim: only the worker that saw the current claim can replace it."""
+    now = timezone.now()
+    holder = link.claimed_by
+    free = (
+        holder is None
+        or holder.pk == run.pk
+        or holder.status != SyncRun.Status.RUNNING
+        or (link.claimed_at is not None and link.claimed_at < now - CLAIM_LEASE)
+    )
+    if not free:
+        return False
+    unchanged = Q(claimed_by__isnull=True) if holder is None else Q(claimed_by=holder)
+    unchanged &= Q(claimed_at__isnull=True) if link.claimed_at is None else Q(claimed_at=link.claimed_at)
+    return RecordLink.objects.filter(unchanged, pk=link.pk, target_id="").update(claimed_by=run, claimed_at=now) == 1
+
+
+def complete(link: RecordLink, target_id: str, fingerprint: str = "") -> None:
+    RecordLink.objects.filter(pk=link.pk).update(
+        target_id=str(target_id), fingerprint=fingerprint, claimed_by=None, claimed_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def release(link: RecordLink) -> None:
+    RecordLink.objects.filter(pk=link.pk).update(claimed_by=None, claimed_at=None)
+
+
+def push_once(
+    *,
+    integration: Integration,
+    run: SyncRun,
+    object_type: str,
+    source_id: str,
+    create: Callable[[], PushResult],
+    find: Callable[[], str | None],
+    fingerprint: str = "",
+    always_find: bool = False,
+) -> Pushed:
+    """Create the target object for a source object at most once (see module docstring)."""
+    link = _ensure_link(integration, object_type, source_id)
+    if link.is_linked:
+        return Pushed(link.target_id, already_linked=True)
+    earlier_attempt = link.claimed_by_id is not None and link.claimed_by_id != run.pk
+    if not _claim(link, run):
+        link.refresh_from_db()
+        if link.is_linked:
+            return Pushed(link.target_id, already_linked=True)
+        raise ClaimedElsewhere(f"{object_type} {source_id} is being pushed by run {link.claimed_by_id}")
+    try:
+        if always_find or earlier_attempt:
+            found = find()
+            if found:
+                complete(link, found, fingerprint)
+                return Pushed(str(found), recovered=True)
+        result = create()
+    except SyncError as exc:
+        if exc.code == "write_outcome_unknown":
+            found = find()  # the write may have landed: look before anyone creates it again
+            if found:
+                complete(link, found, fingerprint)
+                return Pushed(str(found), recovered=True)
+        if exc.code not in AMBIGUOUS:
+            release(link)
+        raise
+    complete(link, result.target_id, fingerprint)
+    return Pushed(result.target_id, created=True, document=result.document)

@@ -1,0 +1,69 @@
+"""django-q2 entry points and schedules.
+
+Tasks are idempotent: a run takes the flow's run lock (one running run per flow) and every push
+goes through record links, so a task handed out twice does no harm.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db.models import Max
+from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task
+
+from .flows.runner import RunInProgress, run_flow
+from .models import Flow, Integration, SyncRun
+
+logger = logging.getLogger(__name__)
+
+DUE_FLOWS_SCHEDULE = "junipeer: run due flows"
+
+
+def runnable_flows():
+    return Flow.objects.filter(enabled=True, integration__status=Integration.Status.LIVE).select_related(
+        "integration__source", "integration__target"
+    )
+
+
+def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE) -> str:
+    """Run one flow now. Returns the run summary (kept by django-q as the task result)."""
+    flow = runnable_flows().filter(pk=flow_id).first()
+    if flow is None:
+        return f"flow {flow_id} is disabled, paused or gone: nothing to do"
+    try:
+        run = run_flow(flow, trigger)
+    except RunInProgress:
+        return f"{Flow.objects.get(pk=flow_id)} is already running"
+    return f"{flow}: {run.status} {run.summary}"
+
+
+def enqueue_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL) -> str:
+    return async_task(
+        "integrations.tasks.run_flow_task", flow.pk, trigger,
+        task_name=f"{flow} ({trigger})", group=f"flow-{flow.pk}",
+    )
+
+
+def run_due_flows() -> int:
+    """Enqueue every enabled flow whose schedule is due and that is not running."""
+    now = timezone.now()
+    flows = runnable_flows().annotate(last_started=Max("runs__started_at"))
+    enqueued = 0
+    for flow in flows:
+        if flow.runs.filter(status=SyncRun.Status.RUNNING).exists():
+            continue
+        if flow.last_started and flow.last_started > now - timedelta(minutes=flow.schedule_minutes):
+            continue
+        enqueue_flow(flow, SyncRun.Trigger.SCHEDULE)
+        enqueued += 1
+    return enqueued
+
+
+def ensure_schedules(**kwargs) -> None:
+    """The minute tick that enqueues due flows (idempotent; run after every migrate)."""
+    Schedule.objects.update_or_create(
+        name=DUE_FLOWS_SCHEDULE,
+        defaults={"func": "integrations.tasks.run_due_flows", "schedule_type": Schedule.MINUTES, "minutes": 1,
+                  "repeats": -1},
+    )

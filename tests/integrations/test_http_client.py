@@ -1,0 +1,137 @@
+"""The shared HTTP base: retries, Retry-After, ambiguous writes, redaction, rate limiting."""
+
+import pytest
+import requests
+import responses
+
+from integrations.connectors.http import ApiClient, Redactor, RetryPolicy, parse_retry_after
+from integrations.connectors.ratelimit import Limit, SlidingWindowLimiter
+from integrations.errors import SyncError
+
+BASE = "https://api.example.test"
+
+
+class Sleeps(list):
+    def __call__(self, seconds):
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps():
+    return Sleeps()
+
+
+@pytest.fixture
+def client(sleeps):
+    return ApiClient(base_url=BASE, sleep=sleeps, retry=RetryPolicy(max_attempts=4, backoff_base=0.01))
+
+
+@responses.activate
+def test_429_is_retried_after_retry_after(client, sleeps):
+    responses.get(f"{BASE}/things", status=429, headers={"Retry-After": "3"})
+    responses.get(f"{BASE}/things", json={"ok": True})
+
+    assert client.request("GET", "things") == {"ok": True}
+    assert len(responses.calls) == 2
+    assert sleeps == [pytest.approx(3, abs=0.05)]
+
+
+@responses.activate
+def test_429_is_retried_even_for_writes_because_nothing_was_written(client, sleeps):
+    responses.post(f"{BASE}/things", status=429, headers={"Retry-After": "1"})
+    responses.post(f"{BASE}/things", json={"id": 7}, status=201)
+
+    assert client.request("POST", "things", json={"a": 1}) == {"id": 7}
+    assert sleeps[0] >= 1
+
+
+@responses.activate
+def test_429_that_never_ends_becomes_rate_limited_error(client):
+    responses.get(f"{BASE}/things", status=429)
+
+    with pytest.raises(SyncError) as error:
+        client.request("GET", "things")
+    assert error.value.code == "rate_limited"
+    assert len(responses.calls) == 4
+
+
+@responses.activate
+def test_5xx_on_a_read_is_retried_with_growing_jittered_backoff(client, sleeps):
+    responses.get(f"{BASE}/things", status=502)
+    responses.get(f"{BASE}/things", status=503)
+    responses.get(f"{BASE}/things", json=[1])
+
+    assert client.request("GET", "things") == [1]
+    assert len(sleeps) == 2
+    assert all(0 <= s <= 0.01 * 2 ** i for i, s in enumerate(sleeps))
+
+
+@responses.activate
+def test_5xx_after_a_write_is_ambiguous_and_not_retried(client):
+    responses.post(f"{BASE}/invoices", status=504)
+
+    with pytest.raises(SyncError) as error:
+        client.request("POST", "invoices", json={"Invoice": {}})
+    assert error.value.code == "write_outcome_unknown"
+    assert error.value.retryable
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_timeout_after_a_write_is_ambiguous(client):
+    responses.post(f"{BASE}/invoices", body=requests.ReadTimeout("slow"))
+
+    with pytest.raises(SyncError) as error:
+        client.request("POST", "invoices", json={})
+    assert error.value.code == "write_outcome_unknown"
+
+
+@responses.activate
+def test_4xx_is_translated_not_retried(client):
+    responses.get(f"{BASE}/things/1", status=404, json={"message": "nope"})
+
+    with pytest.raises(SyncError) as error:
+        client.request("GET", "things/1")
+    assert error.value.code == "not_found"
+    assert error.value.response["status"] == 404
+    assert len(responses.calls) == 1
+
+
+def test_retry_after_is_read_as_delta_unix_timestamp_or_http_date():
+    now = 1_700_000_000.0
+    assert parse_retry_after("5", now) == 5
+    assert parse_retry_after(str(int(now) + 12), now) == 12
+    assert parse_retry_after("Tue, 14 Nov 2023 22:13:40 GMT", now) == pytest.approx(20, abs=1)
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None
+
+
+def test_redactor_removes_secrets_by_key_and_by_value():
+    redact = Redactor(["s3cr3t-token-value"])
+    cleaned = redact({
+        "Authorization": "Bearer abc",
+        "nested": [{"refresh_token": "r-1", "note": "token s3cr3t-token-value leaked"}],
+        "amount": 12,
+    })
+    assert cleaned == {
+        "Authorization": "[redacted]",
+        "nested": [{"refresh_token": "[redacted]", "note": "token [redacted] leaked"}],
+        "amount": 12,
+    }
+
+
+def test_sliding_window_waits_for_the_oldest_request_to_leave_the_window():
+    now = [0.0]
+    waits = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        now[0] += seconds
+
+    limiter = SlidingWindowLimiter(clock=lambda: now[0], sleep=sleep)
+    limit = Limit(3, 5.0)
+    for _ in range(3):
+        assert limiter.acquire("c1", limit) == 0
+    now[0] = 1.0
+    assert limiter.acquire("c1", limit) == pytest.approx(4.0)
+    assert limiter.acquire("c2", limit) == 0  # another connection has its own window

@@ -1,0 +1,51 @@
+"""Centra order/shipment payloads shaped like the client's GraphQL answers."""
+
+from decimal import Decimal
+
+
+def money(value, currency="SEK", rate=1):
+    return {"value": float(value), "currency": {"code": currency}, "conversionRate": rate}
+
+
+def order_line(line_id, sku, *, quantity=1, unit_price="100", original=None, discount=0, tax=25, name="Item"):
+    original = original if original is not None else unit_price
+    return {
+        "id": line_id, "productName": name, "productVariantName": "", "quantity": quantity,
+        "taxPercent": tax, "discountPercent": discount,
+        "unitPrice": {"value": float(unit_price)}, "unitOriginalPrice": {"value": float(original)},
+        "lineValue": {"value": float(Decimal(unit_price) * quantity)},
+        "productSize": {"id": line_id * 10, "SKU": sku, "EAN": None},
+    }
+
+
+def shipment(shipment_id, lines, *, shipping="0", discounts="0", total=None, currency="SEK", number=None):
+    goods = sum(Decimal(str(line["value"])) for line in lines)
+    total = Decimal(total) if total is not None else goods + Decimal(shipping) + Decimal(discounts)
+    return {
+        "id": shipment_id, "number": number or f"1000-{shipment_id}", "createdAt": "2026-11-20T10:00:00+01:00",
+        "isGoodToGo": True, "isPaid": True, "isCaptured": True, "isShipped": False, "shippedAt": None,
+        "grandTotal": money(total, currency),
+        "totals": {"shipping": {"value": float(shipping)}, "discounts": {"value": float(discounts)}},
+        "lines": [
+            {"id": 900 + i, "quantity": line["quantity"], "lineValue": {"value": float(line["value"])},
+             "orderLine": {"id": line["order_line"]}}
+            for i, line in enumerate(lines)
+        ],
+    }
+
+
+def order(lines, shipments, *, email="anna@example.com", currency="SEK", country="SE", is_eu=True, number=1000):
+    return {
+        "id": "a" * 32, "number": number, "status": "PROCESSING",
+        "grandTotal": money(0, currency),
+        "billingAddress": {
+            "firstName": "Anna", "lastName": "Berg", "companyName": None, "address1": "Storgatan 1",
+            "address2": None, "city": "Stockholm", "zipCode": "11122", "email": email,
+            "phoneNumber": "+4670", "vatNumber": None, "country": {"code": country, "name": country, "isEU": is_eu},
+        },
+        "shippingAddress": {"firstName": "Anna", "lastName": "Berg", "address1": "Storgatan 1", "city": "Stockholm",
+                            "zipCode": "11122", "country": {"code": country, "name": country, "isEU": is_eu}},
+        "customer": {"id": 881, "email": email, "firstName": "Anna", "lastName": "Berg"},
+        "lines": lines,
+        "shipments": shipments,
+    }
