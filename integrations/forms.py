@@ -12,6 +12,13 @@ SECRET_FIELDS = {
 ALL_SECRET_FIELDS = sorted({name for names in SECRET_FIELDS.values() for name in names})
 
 
+def secret_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=False, strip=True, widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the stored value. Stored encrypted; never shown again.",
+    )
+
+
 class ConnectionForm(forms.ModelForm):
     """Connection settings plus one password box per secret; an empty box keeps the stored value."""
 
@@ -19,18 +26,16 @@ class ConnectionForm(forms.ModelForm):
     auth_url = forms.URLField(
         assume_scheme="https", required=False, help_text=Connection._meta.get_field("auth_url").help_text
     )
+    api_token = secret_field("Centra API token")
+    webhook_secret = secret_field("Centra webhook secret")
+    client_id = secret_field("Fortnox client id")
+    client_secret = secret_field("Fortnox client secret")
+    access_token = secret_field("Fortnox access token")
+    refresh_token = secret_field("Fortnox refresh token")
 
     class Meta:
         model = Connection
         fields = ["organization", "name", "kind", "base_url", "auth_url", "settings"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ALL_SECRET_FIELDS:
-            self.fields[name] = forms.CharField(
-                required=False, strip=True, widget=forms.PasswordInput(render_value=False),
-                help_text="Leave empty to keep the stored value. Stored encrypted; never shown again.",
-            )
 
     def save(self, commit=True):
         connection = super().save(commit=commit)

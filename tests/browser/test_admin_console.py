@@ -1,0 +1,61 @@
+"""Staff see the demo's integration, its runs record by record, and never a stored secret."""
+
+import pytest
+
+from integrations.flows.runner import run_flow
+from integrations.models import Connection
+from sandbox import demo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def seeded(live_server):
+    integration = demo.seed(live_server.url, fast=True)
+    run_flow(integration.flows.get())
+    return integration
+
+
+def log_in(page, live_server):
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", demo.STAFF_USERNAME)
+    page.fill("#id_password", demo.STAFF_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+
+
+def test_staff_follow_a_run_record_by_record(page, live_server, seeded):
+    log_in(page, live_server)
+
+    page.goto(f"{live_server.url}/admin/integrations/syncrun/")
+    assert "Completed with failed records" in page.inner_text("#result_list")
+    page.click("#result_list tbody tr th a")
+    records = page.inner_text("#records-group")
+    assert records.count("created") >= 5
+    assert "unknown_sku" in records and "invalid_article_number" in records
+
+    page.goto(f"{live_server.url}/admin/integrations/syncrecord/?q=unknown_sku")
+    assert page.locator("#result_list tbody tr").count() == 1
+    page.click("#result_list tbody tr th a")
+    assert "Create the article in the ERP" in page.inner_text("#content")
+
+
+def test_integration_page_shows_its_flows_inline(page, live_server, seeded):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/admin/integrations/integration/{seeded.pk}/change/")
+    assert page.locator("#id_flows-0-kind").input_value() == "orders"
+    assert page.locator("#id_flows-0-enabled").is_checked()
+
+
+def test_connection_credentials_are_write_only(page, live_server, seeded):
+    log_in(page, live_server)
+    target = Connection.objects.get(pk=seeded.target_id)
+    secrets = [target.credentials["access_token"], target.credentials["refresh_token"],
+               target.credentials["client_secret"]]
+
+    page.goto(f"{live_server.url}/admin/integrations/connection/{target.pk}/change/")
+    html = page.content()
+    assert "refresh_token: ••••••••" in page.inner_text(".field-stored_credentials")
+    for secret in secrets:
+        assert secret not in html
+    assert page.locator("#id_client_secret").input_value() == ""
