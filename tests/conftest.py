@@ -13,4 +13,3 @@ def fresh_rate_limit_windows():
     local_limiter.reset()
     centra_rate_limits.reset()
     fortnox_rate_limits.reset()
-    yield

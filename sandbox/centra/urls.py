@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("<slug:slug>/graphql", views.graphql_endpoint, name="sandbox-centra-graphql"),
+]

@@ -32,7 +32,8 @@ def test_staff_follow_a_run_record_by_record(page, live_server, seeded):
     page.click("#result_list tbody tr th a")
     records = page.inner_text("#records-group")
     assert records.count("created") >= 5
-    assert "unknown_sku" in records and "invalid_article_number" in records
+    assert "unknown_sku" in records
+    assert "invalid_article_number" in records
 
     page.goto(f"{live_server.url}/admin/integrations/syncrecord/?q=unknown_sku")
     assert page.locator("#result_list tbody tr").count() == 1

@@ -1,0 +1,102 @@
+"""The Fortnox simulator's own rate limit and the shared fault knobs."""
+
+import pytest
+
+from sandbox import faults
+from sandbox.fortnox import services as fortnox
+from sandbox.fortnox.ratelimit import SlidingWindowLimiter, limiter
+from sandbox.models import FaultProfile
+
+from .test_fortnox_oauth import token_call
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def fortnox_clock(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(limiter, "clock", clock)
+    return clock
+
+
+def test_rate_limit_returns_429_after_25_requests_in_5_seconds(fortnox_api, fortnox_clock):
+    faults.set_faults("fortnox")
+    statuses = [fortnox_api.get("companyinformation").status_code for _ in range(25)]
+    assert statuses == [200] * 25
+
+    refused = fortnox_api.get("companyinformation")
+
+    assert refused.status_code == 429
+    assert FaultProfile.objects.get(system="fortnox").seen_429 == 1
+
+
+def test_the_window_slides(fortnox_api, fortnox_clock):
+    for _ in range(25):
+        fortnox_api.get("companyinformation")
+    fortnox_clock.now += 4.9
+    assert fortnox_api.get("companyinformation").status_code == 429
+
+    fortnox_clock.now += 0.2
+
+    assert fortnox_api.get("companyinformation").status_code == 200
+
+
+def test_each_tenant_has_its_own_budget(fortnox_api, fortnox_api_for, fortnox_clock):
+    for _ in range(25):
+        fortnox_api.get("companyinformation")
+    other_api = fortnox_api_for(fortnox.create_tenant("Other AB"))
+
+    assert fortnox_api.get("companyinformation").status_code == 429
+    assert other_api.get("companyinformation").status_code == 200
+
+
+def test_rate_limit_is_a_tenant_knob(fortnox_api_for, fortnox_clock):
+    api = fortnox_api_for(fortnox.create_tenant("Slow AB", rate_limit_requests=2, rate_limit_window_seconds=60))
+
+    assert [api.get("companyinformation").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_refused_requests_do_not_count():
+    clock = FakeClock()
+    window = SlidingWindowLimiter(clock)
+    assert all(window.allow("k", 2, 5) for _ in range(2))
+    assert not any(window.allow("k", 2, 5) for _ in range(10))
+
+    clock.now += 5
+
+    assert window.allow("k", 2, 5)
+
+
+def test_injected_429_is_refused_before_the_view(fortnox_api, fortnox_customer):
+    faults.set_faults("fortnox", next_429=1)
+
+    assert fortnox_api.post("customers", {"Customer": {"Name": "Never"}}).status_code == 429
+    assert fortnox_api.get("customers").json()["MetaInformation"]["@TotalResources"] == 1
+
+
+def test_lost_response_fault_still_commits_the_invoice(fortnox_api, fortnox_customer):
+    faults.set_faults("fortnox", next_lost_response=1)
+
+    response = fortnox_api.post("invoices", {"Invoice": {"CustomerNumber": "1", "ExternalInvoiceReference1": "O-1",
+                                                         "InvoiceRows": [{"Description": "x", "Price": 10}]}})
+
+    assert response.status_code == 504
+    assert response.content == b""
+    found = fortnox_api.get("invoices", externalinvoicereference1="O-1").json()["Invoices"]
+    assert [invoice["DocumentNumber"] for invoice in found] == ["1"]
+
+
+def test_lost_response_on_refresh_kills_the_old_refresh_token(client, fortnox_tokens):
+    faults.set_faults("fortnox", next_lost_response=1)
+    lost = token_call(client, grant_type="refresh_token", refresh_token=fortnox_tokens["refresh_token"])
+    assert lost.status_code == 504
+
+    retry = token_call(client, grant_type="refresh_token", refresh_token=fortnox_tokens["refresh_token"])
+
+    assert retry.status_code == 400
