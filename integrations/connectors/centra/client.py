@@ -7,9 +7,9 @@ Mutations answer HTTP 200 even when they fail; failure is a non-empty `userError
 
 from dataclasses import dataclass
 
-from ..errors import SyncError
-from .http import ApiClient
-from .ratelimit import Limit
+from ...errors import SyncError
+from ..http import ApiClient
+from ..ratelimit import Limit
 
 # Requests per 10 s by plan (centra.md §2.6). We use HEADROOM of it: other apps share the bucket.
 PLAN_REQUESTS_PER_10S = {"fresh": 20, "growth": 60, "enhanced": 150, "high_volume": 450, "enterprise": 1500}
@@ -120,48 +120,3 @@ def _first_error_message(body) -> str:
         if errors and isinstance(errors[0], dict):
             return str(errors[0].get("message", ""))
     return ""
-
-
-EVENTS_QUERY = """
-query Events($types: [EventObjectType!], $limit: Int) {
-  events(where: {objectType: $types}, limit: $limit) {
-    id objectType changeType objectReference
-  }
-}
-"""
-SHIPMENT_ORDERS_QUERY = """
-query ShipmentOrders($ids: [Int!], $limit: Int!) {
-  shipments(where: {id: $ids}, limit: $limit, page: 1) { id order { id } }
-}
-"""
-
-
-@dataclass
-class CentraEvents:
-    """The events queue (centra.md §5.2): oldest unconfirmed first, confirmed in batches."""
-
-    client: CentraClient
-
-    def listen(self, object_types: list[str]) -> None:
-        self.client.mutate(
-            "mutation Listen($input: [EventListenerInput!]!) "
-            "{ setEventListeners(input: $input) { userErrors { message path } } }",
-            {"input": [{"objectType": t} for t in object_types]},
-        )
-
-    def pending(self, object_types: list[str], limit: int) -> list[dict]:
-        return self.client.graphql(EVENTS_QUERY, {"types": object_types, "limit": limit})["events"]
-
-    def confirm(self, event_ids: list[int]) -> None:
-        if event_ids:
-            self.client.mutate(
-                "mutation Confirm($ids: [Int!]!) { confirmEvents(input: {eventsIds: $ids}) "
-                "{ userErrors { message path } } }",
-                {"ids": event_ids},
-            )
-
-    def order_ids_of_shipments(self, shipment_ids: list[int]) -> list[str]:
-        if not shipment_ids:
-            return []
-        rows = self.client.graphql(SHIPMENT_ORDERS_QUERY, {"ids": shipment_ids, "limit": len(shipment_ids)})
-        return list(dict.fromkeys(row["order"]["id"] for row in rows["shipments"] if row.get("order")))
