@@ -26,13 +26,13 @@ def runnable_flows():
     )
 
 
-def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE) -> str:
+def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: bool = False) -> str:
     """Run one flow now. Returns the run summary (kept by django-q as the task result)."""
     flow = runnable_flows().filter(pk=flow_id).first()
     if flow is None:
         return f"flow {flow_id} is disabled, paused or gone: nothing to do"
     try:
-        run = run_flow(flow, trigger)
+        run = run_flow(flow, trigger, full=full)
     except RunInProgress:
         return f"{Flow.objects.get(pk=flow_id)} is already running"
     return f"{flow}: {run.status} {run.summary}"

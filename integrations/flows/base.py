@@ -41,6 +41,7 @@ class FlowContext:
     flow: Flow
     run: SyncRun
     clients: dict = field(default_factory=dict)
+    full: bool = False  # a full pass: orders sweep the backfill window, stock reconciles every SKU
 
     @property
     def settings(self) -> dict:

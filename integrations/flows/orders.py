@@ -72,6 +72,8 @@ class OrdersFlow(FlowKind):
         return True
 
     def batches(self, cursor):
+        if self.context.full:  # sweep the whole backfill window again, keeping what we wait on
+            cursor = {key: value for key, value in cursor.items() if key in ("listening", "waiting")}
         for orders, next_cursor, on_done in self.changes.batches(cursor, self.waiting):
             records = self._records(orders)
             yield Batch(records, next_cursor, on_done)

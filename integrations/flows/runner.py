@@ -58,18 +58,20 @@ def open_failures(flow: Flow) -> list[tuple[str, str]]:
     return list(dict.fromkeys(rows))
 
 
-def build_context(flow: Flow, run: SyncRun) -> FlowContext:
+def build_context(flow: Flow, run: SyncRun, *, full: bool = False) -> FlowContext:
     integration = flow.integration
     return FlowContext(
-        integration=integration, flow=flow, run=run,
+        integration=integration, flow=flow, run=run, full=full,
         clients={"source": centra_client(integration.source), "target": erp_for(integration.target)},
     )
 
 
 class Runner:
-    def __init__(self, flow: Flow, trigger: str, *, progress: Callable[[Outcome], None] | None = None):
+    def __init__(self, flow: Flow, trigger: str, *, full: bool = False,
+                 progress: Callable[[Outcome], None] | None = None):
         self.flow = flow
         self.trigger = trigger
+        self.full = full
         self.progress = progress or (lambda outcome: None)
         self.totals: Counter = Counter()
         self.unflushed: Counter = Counter()
@@ -77,7 +79,7 @@ class Runner:
     def run(self) -> SyncRun:
         run = open_run(self.flow, self.trigger)
         try:
-            context = build_context(self.flow, run)
+            context = build_context(self.flow, run, full=self.full)
             self.kind = FLOW_KINDS[self.flow.kind](context)
             self.journals = context.journals()
             retries = open_failures(self.flow)
@@ -164,5 +166,5 @@ class Runner:
         return run
 
 
-def run_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL, *, progress=None) -> SyncRun:
-    return Runner(flow, trigger, progress=progress).run()
+def run_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL, *, full: bool = False, progress=None) -> SyncRun:
+    return Runner(flow, trigger, full=full, progress=progress).run()

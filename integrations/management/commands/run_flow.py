@@ -15,7 +15,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("integration", help="Integration slug, e.g. demo")
         parser.add_argument("kind", choices=Flow.Kind.values, help="Flow kind")
-        parser.add_argument("--full", action="store_true", help="Forget the cursor: sweep the backfill window again.")
+        parser.add_argument(
+            "--full", action="store_true",
+            help="A full pass: orders sweep the whole backfill window again; stock reconciles every SKU.",
+        )
         parser.add_argument("--force", action="store_true", help="Run even if the flow is disabled or paused.")
 
     def handle(self, integration, kind, full, force, **options):
@@ -28,13 +31,10 @@ class Command(BaseCommand):
             raise CommandError(f"Integration {integration!r} has no {kind} flow.")
         if not force and (not flow.enabled or flow.integration.status == Integration.Status.PAUSED):
             raise CommandError(f"{flow} is disabled or its integration is paused (use --force to run anyway).")
-        if full:
-            flow.cursor = {}
-            flow.save(update_fields=["cursor"])
 
         bar = tqdm(desc=str(flow), unit="record", disable=not sys.stderr.isatty(), file=sys.stderr)
         try:
-            run = run_flow(flow, SyncRun.Trigger.MANUAL, progress=lambda outcome: bar.update(1))
+            run = run_flow(flow, SyncRun.Trigger.MANUAL, full=full, progress=lambda outcome: bar.update(1))
         except RunInProgress as exc:
             raise CommandError(f"{exc}; try again when it has finished.") from exc
         finally:
