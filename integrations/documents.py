@@ -10,29 +10,19 @@ from decimal import Decimal
 
 
 @dataclass(frozen=True)
-class Address:
-    name: str
-    address1: str = ""
-    address2: str = ""
-    zip_code: str = ""
-    city: str = ""
-    country_code: str = ""
-    phone: str = ""
-
-
-@dataclass(frozen=True)
 class Customer:
     """A buyer as the ERP should know it. `source_id` is stable even when the e-mail changes."""
 
     source_id: str
     email: str
     name: str
-    is_company: bool = False
+    is_company: bool | None = None  # None: the source does not say (keep what the ERP has)
     organisation_number: str = ""
     vat_number: str = ""
     currency: str = ""
-    address: Address | None = None
+    country_code: str = ""
     country_is_eu: bool | None = None
+    fields: dict = field(default_factory=dict)  # target fields from the integration's field mappings
 
 
 @dataclass(frozen=True)
@@ -55,10 +45,11 @@ class InvoiceRow:
 
 @dataclass(frozen=True)
 class Invoice:
-    """An invoice (or, with negative quantities, a credit invoice) for one Centra shipment.
+    """An invoice for one Centra shipment, or (negative quantities) a credit invoice for a return.
 
     `external_reference` is written into a searchable reference field of the ERP document; it is
-    how a lost response is recovered without creating a second invoice.
+    how a lost response is recovered without creating a second invoice. Shipping, discounts and
+    fees are rows, so each is booked on its own account.
     """
 
     external_reference: str
@@ -68,18 +59,19 @@ class Invoice:
     rows: list[InvoiceRow]
     order_number: str = ""
     shipment_number: str = ""
-    freight: Decimal = Decimal("0")
     prices_include_vat: bool = True
-    your_reference: str = ""
-    remarks: str = ""
     currency_rate: Decimal | None = None
-    delivery_address: Address | None = None
     expected_total: Decimal | None = None
-    notes: list[str] = field(default_factory=list)
+    fields: dict = field(default_factory=dict)  # target header fields from the field mappings
+    credit_of: str = ""  # a credit invoice: the ERP number of the invoice it credits
 
     @property
     def total(self) -> Decimal:
-        return sum((row.total for row in self.rows), Decimal("0")) + self.freight
+        return sum((row.total for row in self.rows), Decimal("0"))
+
+    @property
+    def is_credit(self) -> bool:
+        return bool(self.credit_of)
 
 
 @dataclass(frozen=True)
@@ -89,3 +81,29 @@ class PushResult:
     target_id: str
     created: bool
     document: dict | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A sellable item as the ERP should know it: one Centra product size.
+
+    `article_number` is the SKU. `sales_price` is None when the shop did not choose a pricelist
+    (or the size has no price in it): the ERP's price is then left alone.
+    """
+
+    source_id: str
+    article_number: str
+    description: str
+    ean: str = ""
+    service: bool = False
+    sales_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """Physical stock of one ERP article, the source of truth for the shop's stock."""
+
+    article_number: str
+    quantity: Decimal
+    ean: str = ""
+    description: str = ""

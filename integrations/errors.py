@@ -55,8 +55,27 @@ _CATALOG = [
     ErrorCode("total_mismatch", "The invoice total would not equal the captured amount",
               "Check discounts and shipping on the shipment in Centra; contact support if they look right.",
               False),
+    ErrorCode("unmapped_vat", "No sales account for the buyer's country and VAT",
+              "Add the country under OSS countries in the integration's bookkeeping settings "
+              "(or turn OSS off), then retry.", False),
+    ErrorCode("original_invoice_missing", "The shipment of this return has no invoice yet",
+              "Nothing to do if the orders flow is running: the credit invoice follows once the shipment "
+              "is invoiced. Otherwise fix the shipment's failed record first.", True),
+    ErrorCode("unmapped_required_field", "A field the ERP requires has no value",
+              "Map the field named in the message (integration > field mappings) or fill it in Centra.", False),
     ErrorCode("internal_error", "An unexpected error in Junipeer",
               "Retry; if it repeats, contact support with the record id.", True),
+    # Stock and products
+    ErrorCode("sku_not_in_centra", "An ERP article matches no product size in Centra",
+              "Give the size this SKU (or EAN) in Centra, or leave the article out of the shop; then retry.",
+              False),
+    ErrorCode("warehouse_missing", "The flow's Centra warehouse does not exist",
+              "Set the flow option `warehouse` to the name or id of a Centra warehouse, then retry.", False),
+    ErrorCode("price_list_missing", "The flow's price list does not exist",
+              "Create the price list (Fortnox: Settings > Price lists; Centra: Pricelists) or fix the flow "
+              "option naming it, then retry.", False),
+    ErrorCode("flow_misconfigured", "A flow option has a value the flow cannot use",
+              "Fix the flow option named in the message, then run the flow again.", False),
 ]
 
 CATALOG: dict[str, ErrorCode] = {entry.code: entry for entry in _CATALOG}
@@ -84,3 +103,4 @@ class SyncError(Exception):
 
     def __str__(self):
         return f"[{self.code}] {self.message}"
+

@@ -36,7 +36,8 @@ class ClaimedElsewhere(Exception):
 class Pushed:
     target_id: str
     created: bool = False
-    recovered: bool = False
+    recovered: bool = False  # found in the target instead of created
+    answer_lost: bool = False  # ... because our own create went through but its answer was lost
     already_linked: bool = False
     document: dict | None = None
 
@@ -118,7 +119,7 @@ def push_once(
             found = find()  # the write may have landed: look before anyone creates it again
             if found:
                 complete(link, found, fingerprint)
-                return Pushed(str(found), recovered=True)
+                return Pushed(str(found), recovered=True, answer_lost=True)
         if exc.code not in AMBIGUOUS:
             release(link)
         raise

@@ -6,6 +6,7 @@ per source object, one running run per flow, one connection kind per integration
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -178,6 +179,18 @@ class Flow(models.Model):
     def __str__(self):
         return f"{self.integration.slug}/{self.kind}"
 
+    def clean(self):
+        """A flow cannot be enabled while a field its target requires is unmapped."""
+        from mappings.services import unmapped_required
+
+        if self.enabled and self.integration_id:
+            missing = unmapped_required(self.integration, self.kind)
+            if missing:
+                raise ValidationError(
+                    {"enabled": f"Map these required fields before enabling the {self.kind} flow: "
+                                f"{', '.join(missing)}."}
+                )
+
 
 class SyncRun(models.Model):
     """One execution of a flow. At most one runs per flow at a time (partial unique index)."""
@@ -333,3 +346,6 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.object_type} {self.object_id} {self.action}"
+
+
+from .models_ratelimit import RateLimitSlot, RateLimitWindow  # noqa: E402, F401  (the rate limiter's tables)

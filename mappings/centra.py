@@ -1,25 +1,54 @@
-"""Centra records -> domain documents (the default mapping for a standard Centra shop).
+"""Centra records -> domain documents: invoices from shipments, credit invoices from returns.
 
-A shipment becomes one invoice: every shipped line with quantity, unit price, discount and VAT;
-the shipment's shipping as freight; its share of order-level discounts (vouchers) as discount
-rows per VAT rate, so the invoice total equals what Centra captured for the shipment.
+A shipment becomes one invoice: every shipped line with quantity, unit price, discount and VAT,
+the shipment's shipping, and its share of order-level discounts (vouchers) as discount rows per
+VAT rate, so the invoice total equals what Centra captured for the shipment. A return becomes
+one credit invoice with every row needed for its total to equal the refund: the returned lines,
+the voucher value taken back, refunded shipping and handling, and the return fee on its own
+account. Accounts and VAT come from the bookkeeping settings (`accounting.booking_for`), the
+same for both, so a credit reverses exactly what its invoice booked.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from integrations.documents import Address, Customer, Invoice, InvoiceRow
+from integrations.documents import Customer, Invoice, InvoiceRow
 from integrations.errors import SyncError
 
+from .accounting import Booking, booking_for
+from .models import Bookkeeping, OssCountry
+from .services import MappingSet, bookkeeping_for
 from .transforms import money, text
 
+ONE = Decimal("1")
 
-def _decimal(value, what: str) -> Decimal:
+
+@dataclass
+class MappingContext:
+    """What a run maps with, loaded once: field mappings, value maps, bookkeeping, OSS accounts."""
+
+    mappings: MappingSet
+    bookkeeping: Bookkeeping
+    oss: dict[str, OssCountry]
+
+    @classmethod
+    def load(cls, integration, flow_kind: str) -> "MappingContext":
+        return cls(
+            MappingSet.for_flow(integration, flow_kind),
+            bookkeeping_for(integration),
+            {o.country_code: o for o in OssCountry.objects.filter(integration=integration)},
+        )
+
+
+def decimal(value, what: str) -> Decimal:
     if isinstance(value, dict):
         value = value.get("value")
     if value is None:
         return Decimal("0")
+    if isinstance(value, bool):
+        raise SyncError("invalid_source_data", f"{what} is not a number: {value!r}")
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
@@ -29,7 +58,7 @@ def _decimal(value, what: str) -> Decimal:
     return number
 
 
-def _obj(value, what: str) -> dict:
+def obj(value, what: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -38,166 +67,259 @@ def _obj(value, what: str) -> dict:
 
 
 def shipment_reference(shipment: dict) -> str:
-    """What we write into the ERP document to find it again: stable, unique, short."""
+    """What we write into the ERP invoice to find it again: stable, unique, short."""
     return f"centra-shipment-{shipment['id']}"
 
 
-def _full_name(person: dict) -> str:
-    return " ".join(p for p in (text(person.get("firstName")), text(person.get("lastName"))) if p).strip()
+def return_reference(ret: dict) -> str:
+    return f"centra-return-{ret['id']}"
 
 
-def _address(raw: dict, what: str, name: str) -> Address:
-    country = _obj(raw.get("country"), f"{what}.country")
-    return Address(
-        name=name,
-        address1=text(raw.get("address1")),
-        address2=text(raw.get("address2")),
-        zip_code=text(raw.get("zipCode")),
-        city=text(raw.get("city")),
-        country_code=text(country.get("code")).upper(),
-        phone=text(raw.get("phoneNumber")),
-    )
-
-
-def customer_from_order(order: dict) -> Customer:
-    billing = _obj(order.get("billingAddress"), "billingAddress")
-    buyer = _obj(order.get("customer"), "customer")
-    email = text(billing.get("email") or buyer.get("email")).strip()
-    if not email or "@" not in email:
-        raise SyncError(
-            "customer_missing_email",
-            f"Order {order.get('number')} has no usable customer e-mail ({email!r}).",
-        )
-    country = _obj(billing.get("country"), "billingAddress.country")
-    company = text(billing.get("companyName")).strip()
-    name = company or _full_name(billing) or _full_name(buyer) or email
-    source_id = f"centra-customer-{buyer['id']}" if buyer.get("id") else f"email-{email.lower()}"
-    return Customer(
-        source_id=source_id,
-        email=email,
-        name=name,
-        is_company=bool(company),
-        vat_number=text(billing.get("vatNumber")),
-        currency=_currency(order),
-        country_is_eu=country.get("isEU"),
-        address=_address(billing, "billingAddress", name),
-    )
-
-
-def _currency(order: dict) -> str:
-    total = _obj(order.get("grandTotal"), "grandTotal")
-    code = text(_obj(total.get("currency"), "grandTotal.currency").get("code")).upper()
+def currency_of(order: dict) -> str:
+    total = obj(order.get("grandTotal"), "grandTotal")
+    code = text(obj(total.get("currency"), "grandTotal.currency").get("code")).upper()
     if not code:
         raise SyncError("invalid_source_data", f"Order {order.get('number')} has no currency.")
     return code
 
 
-def _invoice_date(shipment: dict) -> date:
-    for key in ("shippedAt", "createdAt"):
-        value = shipment.get(key)
+def _date(record: dict, keys: tuple[str, ...], what: str) -> date:
+    for key in keys:
+        value = record.get(key)
         if value:
             try:
                 # Centra sends +02:00 and, in older answers, +0200: fromisoformat reads both.
                 return datetime.fromisoformat(str(value).replace(" ", "T")).date()
             except ValueError as exc:
-                raise SyncError("invalid_source_data", f"Shipment {key} is not a date: {value!r}") from exc
-    raise SyncError("invalid_source_data", "Shipment has neither shippedAt nor createdAt.")
+                raise SyncError("invalid_source_data", f"{what} {key} is not a date: {value!r}") from exc
+    raise SyncError("invalid_source_data", f"{what} has no date ({', '.join(keys)}).")
 
 
-def _line_row(order_line: dict, quantity: Decimal) -> InvoiceRow:
-    size = _obj(order_line.get("productSize"), "orderLine.productSize")
+# --- customers ----------------------------------------------------------------------------------
+
+def customer_source_id(buyer: dict, email: str) -> str:
+    """Stable across e-mail changes when Centra has a customer id; guests are keyed by e-mail."""
+    return f"centra-customer-{buyer['id']}" if buyer.get("id") else f"email-{email.lower()}"
+
+
+def customer_from_fields(fields: dict, *, source_id: str, what: str, currency: str = "",
+                         is_company: bool = False, country_is_eu: bool | None = None) -> Customer:
+    fields = dict(fields)
+    email = text(fields.pop("Email", "")).strip()
+    if not email or "@" not in email:
+        raise SyncError("customer_missing_email", f"{what} has no usable customer e-mail ({email!r}).")
+    name = text(fields.pop("Name", "")).strip() or email
+    return Customer(
+        source_id=source_id,
+        email=email,
+        name=name,
+        is_company=is_company,
+        organisation_number=text(fields.pop("OrganisationNumber", "")),
+        vat_number=text(fields.pop("VATNumber", "")),
+        currency=currency,
+        country_code=text(fields.get("CountryCode", "")).upper(),
+        country_is_eu=country_is_eu,
+        fields=fields,
+    )
+
+
+def customer_from_order(order: dict, fields: dict) -> Customer:
+    billing = obj(order.get("billingAddress"), "billingAddress")
+    buyer = obj(order.get("customer"), "customer")
+    email = text(fields.get("Email") or billing.get("email") or buyer.get("email")).strip()
+    country = obj(billing.get("country"), "billingAddress.country")
+    return customer_from_fields(
+        {**fields, "Email": email},
+        source_id=customer_source_id(buyer, email) if email else "",
+        what=f"Order {order.get('number')}",
+        currency=currency_of(order),
+        is_company=bool(text(billing.get("companyName")).strip()),
+        country_is_eu=country.get("isEU"),
+    )
+
+
+def booking_of(customer: Customer, context: MappingContext) -> Booking:
+    return booking_for(context.bookkeeping, context.oss, country_code=customer.country_code,
+                       is_eu=customer.country_is_eu, is_company=customer.is_company,
+                       vat_number=customer.vat_number)
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+def line_row(order_line: dict, quantity: Decimal, booking: Booking) -> tuple[InvoiceRow, Decimal]:
+    """The row for `quantity` of an order line (negative for a return), and Centra's VAT rate."""
+    size = obj(order_line.get("productSize"), "orderLine.productSize")
     sku = text(size.get("SKU")).strip()
     names = (text(order_line.get("productName")), text(order_line.get("productVariantName")))
-    description = " ".join(p for p in names if p)
+    description = " ".join(p for p in names if p) or sku
     if not sku:
         raise SyncError("missing_sku", f"Order line {order_line.get('id')} ({description}) has no SKU.")
-    unit_price = _decimal(order_line.get("unitPrice"), "unitPrice")
-    original = _decimal(order_line.get("unitOriginalPrice"), "unitOriginalPrice") or unit_price
-    discount = _decimal(order_line.get("discountPercent"), "discountPercent")
-    vat = _decimal(order_line.get("taxPercent"), "taxPercent")
+    unit_price = decimal(order_line.get("unitPrice"), "unitPrice")
+    original = decimal(order_line.get("unitOriginalPrice"), "unitOriginalPrice") or unit_price
+    discount = decimal(order_line.get("discountPercent"), "discountPercent")
+    vat = decimal(order_line.get("taxPercent"), "taxPercent")
     if unit_price < 0 or not (0 <= vat <= 100) or not (0 <= discount <= 100):
-        raise SyncError(
-            "invalid_source_data", f"Order line {order_line.get('id')} has an impossible price, VAT or discount."
-        )
-    row = InvoiceRow(description or sku, quantity, original, vat, article_number=sku, discount_percent=discount)
+        raise SyncError("invalid_source_data",
+                        f"Order line {order_line.get('id')} has an impossible price, VAT or discount.")
+    account, booked_vat = booking.goods(vat)
+    row = InvoiceRow(description, quantity, original, booked_vat, article_number=sku,
+                     discount_percent=discount, account=account)
     # Show the discount when Fortnox's percentage arithmetic lands on Centra's price to the öre;
     # otherwise invoice the discounted price itself so the total stays exact.
     if row.total != money(unit_price * quantity):
-        row = InvoiceRow(description or sku, quantity, unit_price, vat, article_number=sku)
-    return row
+        row = InvoiceRow(description, quantity, unit_price, booked_vat, article_number=sku, account=account)
+    return row, vat
 
 
-def _discount_rows(amount: Decimal, goods_by_vat: dict[Decimal, Decimal], settings: dict) -> list[InvoiceRow]:
-    """Split an order-level discount over the VAT rates of the goods, in proportion, to the öre."""
+def quantity_of(line: dict, what: str) -> Decimal:
+    quantity = decimal(line.get("quantity"), f"{what} quantity")
+    if quantity <= 0 or quantity != quantity.to_integral_value():
+        raise SyncError("invalid_source_data", f"{what} {line.get('id')} has quantity {quantity}.")
+    return quantity
+
+
+def discount_rows(amount: Decimal, goods_by_vat: dict[Decimal, Decimal], booking: Booking, *,
+                  sign: Decimal, label: str) -> list[InvoiceRow]:
+    """Split a discount over the goods' VAT rates in proportion, to the öre (last rate takes the rest)."""
     if not amount:
         return []
     total_goods = sum(goods_by_vat.values())
     rates = sorted(goods_by_vat)
     rows, left = [], amount
+    bookkeeping = booking.bookkeeping
     for index, rate in enumerate(rates):
-        share = left if index == len(rates) - 1 else money(amount * goods_by_vat[rate] / total_goods)
+        last = index == len(rates) - 1 or not total_goods
+        share = left if last else money(amount * goods_by_vat[rate] / total_goods)
         left -= share
-        rows.append(InvoiceRow(
-            description=f"{settings.get('discount_description', 'Discount')} {rate.normalize()}% VAT",
-            quantity=Decimal("1"),
-            unit_price=-share,
-            vat_percent=rate,
-            article_number=settings.get("discount_article", ""),
-            account=settings.get("discount_account"),
-        ))
+        account, vat = booking.discount(rate)
+        rows.append(InvoiceRow(f"{label} ({rate.normalize()}% VAT)", sign * ONE, -share, vat,
+                               article_number=bookkeeping.discount_article, account=account))
     return rows
 
 
-def invoice_from_shipment(order: dict, shipment: dict, settings: dict) -> Invoice:
+def main_rate(goods_by_vat: dict[Decimal, Decimal]) -> Decimal:
+    """The VAT rate carrying most of the goods: what shipping and fees follow."""
+    return max(goods_by_vat, key=lambda rate: (goods_by_vat[rate], rate)) if goods_by_vat else Decimal("25")
+
+
+def settle_rounding(rows: list[InvoiceRow], expected: Decimal, bookkeeping: Bookkeeping, *, what: str,
+                    currency: str) -> list[InvoiceRow]:
+    """Put a sub-unit difference (configured rounding) on the rounding account; more is a mismatch."""
+    expected = money(expected, bookkeeping.rounding_decimals)
+    total = sum((row.total for row in rows), Decimal("0"))
+    difference = expected - total
+    if not difference:
+        return rows
+    if abs(difference) >= 1:
+        raise SyncError("total_mismatch",
+                        f"{what}: rows add up to {total} but Centra's total is {expected} {currency}.")
+    return [*rows, InvoiceRow("Rounding", ONE, difference, Decimal("0"), account=bookkeeping.rounding_account)]
+
+
+# --- invoices -----------------------------------------------------------------------------------
+
+def invoice_from_shipment(order: dict, shipment: dict, context: MappingContext) -> Invoice:
     """Map one Centra shipment of `order` to an invoice document."""
+    mapped = context.mappings.apply({**order, "shipment": shipment})
+    customer = customer_from_order(order, mapped.get("Customer", {}))
+    booking = booking_of(customer, context)
     lines_by_id = {line.get("id"): line for line in order.get("lines") or []}
     rows: list[InvoiceRow] = []
     goods_by_vat: dict[Decimal, Decimal] = defaultdict(Decimal)
     for shipment_line in shipment.get("lines") or []:
-        order_line_id = _obj(shipment_line.get("orderLine"), "shipment line orderLine").get("id")
+        order_line_id = obj(shipment_line.get("orderLine"), "shipment line orderLine").get("id")
         order_line = lines_by_id.get(order_line_id)
         if order_line is None:
-            raise SyncError(
-                "invalid_source_data",
-                f"Shipment line {shipment_line.get('id')} points to unknown order line {order_line_id}.",
-            )
-        quantity = _decimal(shipment_line.get("quantity"), "shipped quantity")
-        if quantity <= 0 or quantity != quantity.to_integral_value():
-            raise SyncError("invalid_source_data", f"Shipment line {shipment_line.get('id')} has quantity {quantity}.")
-        row = _line_row(order_line, quantity)
+            raise SyncError("invalid_source_data",
+                            f"Shipment line {shipment_line.get('id')} points to unknown order line {order_line_id}.")
+        row, centra_vat = line_row(order_line, quantity_of(shipment_line, "Shipment line"), booking)
         rows.append(row)
-        goods_by_vat[row.vat_percent] += row.total
+        goods_by_vat[centra_vat] += row.total
     if not rows:
         raise SyncError("invalid_source_data", f"Shipment {shipment.get('number')} has no lines.")
-    totals = _obj(shipment.get("totals"), "shipment totals")
-    shipping = _decimal(totals.get("shipping"), "shipment shipping")
+    totals = obj(shipment.get("totals"), "shipment totals")
+    shipping = decimal(totals.get("shipping"), "shipment shipping")
+    if shipping:
+        account, vat = booking.freight(main_rate(goods_by_vat))
+        rows.append(InvoiceRow("Shipping", ONE, shipping, vat, account=account,
+                               article_number=context.bookkeeping.freight_article))
     # Centra's sign for discounts is not documented; a discount always lowers the total.
-    discount = abs(_decimal(totals.get("discounts"), "shipment discounts"))
-    rows.extend(_discount_rows(discount, goods_by_vat, settings))
-    grand_total = _obj(shipment.get("grandTotal"), "shipment grandTotal")
-    currency = _currency(order)
-    rate = _decimal(grand_total.get("conversionRate"), "conversionRate") if grand_total.get("conversionRate") else None
-    shipping_address = _obj(order.get("shippingAddress"), "shippingAddress")
-    delivery = _address(shipping_address, "shippingAddress", _full_name(shipping_address)) if shipping_address else None
-    invoice = Invoice(
+    discount = abs(decimal(totals.get("discounts"), "shipment discounts"))
+    rows.extend(discount_rows(discount, goods_by_vat, booking, sign=ONE, label="Discount"))
+    grand_total = obj(shipment.get("grandTotal"), "shipment grandTotal")
+    currency = currency_of(order)
+    if grand_total:
+        rows = settle_rounding(rows, decimal(grand_total, "shipment grandTotal"), context.bookkeeping,
+                               what=f"Shipment {shipment.get('number')}", currency=currency)
+    return Invoice(
         external_reference=shipment_reference(shipment),
-        customer=customer_from_order(order),
+        customer=customer,
         currency=currency,
-        invoice_date=_invoice_date(shipment),
+        invoice_date=_date(shipment, ("shippedAt", "createdAt"), "Shipment"),
         rows=rows,
         order_number=text(order.get("number")),
         shipment_number=text(shipment.get("number")),
-        freight=shipping,
-        prices_include_vat=True,
-        remarks=f"Centra order {order.get('number')}, shipment {shipment.get('number')}",
-        currency_rate=rate if currency != settings.get("home_currency", "SEK") else None,
-        delivery_address=delivery,
-        expected_total=_decimal(grand_total, "shipment grandTotal") if grand_total else None,
+        currency_rate=_rate(grand_total, currency, context),
+        expected_total=decimal(grand_total, "shipment grandTotal") if grand_total else None,
+        fields=mapped.get("Invoice", {}),
     )
-    if invoice.expected_total is not None and invoice.total != money(invoice.expected_total):
-        raise SyncError(
-            "total_mismatch",
-            f"Shipment {shipment.get('number')}: rows add up to {invoice.total} but Centra's total is "
-            f"{invoice.expected_total} {currency}.",
-        )
-    return invoice
+
+
+def _rate(grand_total: dict, currency: str, context: MappingContext) -> Decimal | None:
+    if currency == context.bookkeeping.home_currency or not grand_total.get("conversionRate"):
+        return None
+    return decimal(grand_total.get("conversionRate"), "conversionRate")
+
+
+def credit_invoice_from_return(ret: dict, context: MappingContext, original_invoice: str) -> Invoice:
+    """Map one Centra return to a credit invoice of the shipment's invoice `original_invoice`."""
+    order = obj(ret.get("order"), "return order")
+    shipment = obj(ret.get("shipment"), "return shipment")
+    mapped = context.mappings.apply({**order, "shipment": shipment, "return": ret})
+    customer = customer_from_order(order, mapped.get("Customer", {}))
+    booking = booking_of(customer, context)
+    lines_by_id = {line.get("id"): line for line in order.get("lines") or []}
+    rows: list[InvoiceRow] = []
+    goods_by_vat: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for return_line in ret.get("lines") or []:
+        order_line = lines_by_id.get(obj(return_line.get("orderLine"), "return line orderLine").get("id"))
+        if order_line is None:
+            raise SyncError("invalid_source_data", f"Return line {return_line.get('id')} has no order line.")
+        row, centra_vat = line_row(order_line, -quantity_of(return_line, "Return line"), booking)
+        rows.append(row)
+        goods_by_vat[centra_vat] += -row.total
+    if not rows:
+        raise SyncError("invalid_source_data", f"Return {ret.get('id')} has no lines.")
+    totals = obj(ret.get("totals"), "return totals")
+    rate = main_rate(goods_by_vat)
+    for label, key in (("Shipping refunded", "shipping"), ("Handling refunded", "handling")):
+        amount = decimal(totals.get(key), f"return {key}")
+        if amount:
+            account, vat = booking.freight(rate)
+            rows.append(InvoiceRow(label, -ONE, amount, vat, account=account))
+    # The voucher value taken back re-adds the original discount rows, in the same proportions.
+    taken_back = abs(decimal(totals.get("discounts"), "return discounts"))
+    rows.extend(discount_rows(taken_back, goods_by_vat, booking, sign=-ONE, label="Discount reversed"))
+    fee = decimal(totals.get("returnCost"), "return returnCost")
+    if fee:
+        account, vat = booking.return_fee(rate)
+        rows.append(InvoiceRow("Return fee", ONE, fee, vat, account=account,
+                               article_number=context.bookkeeping.return_fee_article))
+    grand_total = obj(ret.get("grandTotal"), "return grandTotal")
+    currency = currency_of(order)
+    if grand_total:
+        rows = settle_rounding(rows, -decimal(grand_total, "return grandTotal"), context.bookkeeping,
+                               what=f"Return {ret.get('id')}", currency=currency)
+    return Invoice(
+        external_reference=return_reference(ret),
+        customer=customer,
+        currency=currency,
+        invoice_date=_date(ret, ("updatedAt", "createdAt"), "Return"),
+        rows=rows,
+        order_number=text(order.get("number")),
+        shipment_number=text(shipment.get("number")),
+        currency_rate=_rate(grand_total, currency, context),
+        expected_total=-decimal(grand_total, "return grandTotal") if grand_total else None,
+        fields=mapped.get("Invoice", {}),
+        credit_of=original_invoice,
+    )

@@ -1,0 +1,156 @@
+"""Field mappings, value maps and bookkeeping settings, per integration.
+
+Each flow kind ships a preset (see `presets.py`) that works for a standard Centra + Fortnox shop
+with no edits; these tables hold the integration's copy, which staff and shop owners edit.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .transforms import TRANSFORMS
+
+
+class FieldMapping(models.Model):
+    """Source path -> target field, through a named transform."""
+
+    integration = models.ForeignKey("integrations.Integration", on_delete=models.CASCADE, related_name="field_mappings")
+    flow_kind = models.CharField(max_length=16)
+    target = models.CharField(max_length=64, help_text="Target document field, e.g. Invoice.YourOrderNumber")
+    source_path = models.CharField(
+        max_length=200, blank=True, help_text="Dotted path in the Centra record, e.g. shippingAddress.country.code"
+    )
+    transform = models.CharField(max_length=32, blank=True, choices=[(name, name) for name in sorted(TRANSFORMS)])
+    argument = models.CharField(max_length=200, blank=True, help_text="The transform's argument, if it takes one.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["flow_kind", "position", "target"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "flow_kind", "target"], name="fieldmapping_unique_target"),
+        ]
+
+    def __str__(self):
+        return f"{self.target} <- {self.source_path or '(constant)'}"
+
+    def clean(self):
+        if self.transform and self.transform not in TRANSFORMS:
+            raise ValidationError({"transform": f"Unknown transform {self.transform!r}."})
+        if not self.source_path and self.transform not in ("default", "constant"):
+            raise ValidationError({"source_path": "Give a source path, or use the constant/default transform."})
+
+
+class ValueMapEntry(models.Model):
+    """One entry of a named value map, e.g. payment_method 'Klarna Checkout' -> terms of payment 'K'."""
+
+    integration = models.ForeignKey("integrations.Integration", on_delete=models.CASCADE, related_name="value_maps")
+    map_name = models.CharField(max_length=64)
+    source_value = models.CharField(max_length=200)
+    target_value = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["map_name", "source_value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "map_name", "source_value"], name="valuemapentry_unique_source"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.map_name}: {self.source_value} -> {self.target_value}"
+
+
+class OssCountry(models.Model):
+    """EU One-Stop-Shop: the sales account and VAT rate for B2C sales into one EU country.
+
+    Fortnox has no OSS flag; integrations book each destination country on its own sales account
+    with that country's VAT rate (fortnox.md §6), on invoices and credit invoices alike.
+    """
+
+    integration = models.ForeignKey("integrations.Integration", on_delete=models.CASCADE, related_name="oss_countries")
+    country_code = models.CharField(max_length=2)
+    sales_account = models.PositiveIntegerField()
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    reduced_vat_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text="The country's rate for goods sold at a reduced home rate (e.g. books), if any.",
+    )
+
+    class Meta:
+        ordering = ["country_code"]
+        verbose_name = "OSS country"
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "country_code"], name="osscountry_unique_country"),
+            models.CheckConstraint(condition=models.Q(sales_account__gte=1000, sales_account__lte=9999),
+                                   name="osscountry_account_4_digits"),
+            models.CheckConstraint(condition=models.Q(vat_rate__gte=0, vat_rate__lte=100), name="osscountry_vat_range"),
+        ]
+
+    def __str__(self):
+        return f"OSS {self.country_code}: {self.sales_account} at {self.vat_rate}%"
+
+
+def account_field(help_text: str, default: int | None = None):
+    """A 4-digit BAS account (range enforced by a constraint on the model)."""
+    return models.PositiveIntegerField(default=default, null=default is None, blank=default is None,
+                                       help_text=help_text)
+
+
+class Bookkeeping(models.Model):
+    """How an integration books sales: accounts per VAT situation, special rows, rounding.
+
+    Applied the same way to invoices and credit invoices, so a credit always reverses the
+    accounts of the invoice it credits.
+    """
+
+    integration = models.OneToOneField("integrations.Integration", on_delete=models.CASCADE, related_name="bookkeeping")
+    home_country = models.CharField(max_length=2, default="SE")
+    home_currency = models.CharField(max_length=3, default="SEK")
+    sales_account_25 = account_field("Domestic sales, 25 % VAT (Fortnox SALES_25_SE).", 3001)
+    sales_account_12 = account_field("Domestic sales, 12 % VAT (SALES_12_SE).", 3002)
+    sales_account_6 = account_field("Domestic sales, 6 % VAT (SALES_6_SE).", 3003)
+    sales_account_0 = account_field("Domestic sales without VAT (SALES_0_SE).", 3004)
+    eu_reverse_charge_account = account_field("EU B2B with a VAT number: reverse charge (SALESEUREV).", 3108)
+    eu_vat_account = account_field("EU B2C without OSS: Swedish VAT (SALESEUVAT).", 3106)
+    export_account = account_field("Sales outside the EU (SALESEXPORT).", 3105)
+    oss_enabled = models.BooleanField(default=True, help_text="EU B2C sales use the OSS country accounts.")
+    freight_account = account_field("Shipping charged to the customer (FREIGHT).", 3520)
+    freight_article = models.CharField(max_length=50, blank=True)
+    discount_account = account_field("Order discounts and vouchers; empty = the goods' sales account.")
+    discount_article = models.CharField(max_length=50, blank=True)
+    return_fee_account = account_field("Return fees charged to the customer (never shipping).", 3540)
+    return_fee_article = models.CharField(max_length=50, blank=True)
+    gift_card_account = account_field("Gift cards sold (a liability, not a sale).", 2420)
+    rounding_account = account_field("Öre rounding (ROUNDOFF).", 3740)
+    rounding_decimals = models.PositiveSmallIntegerField(
+        default=2, help_text="Round invoice totals to this many decimals; the difference goes on the rounding account."
+    )
+    markets = models.JSONField(
+        default=list, blank=True, help_text="Centra market names to sync; empty = every market."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "bookkeeping"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    sales_account_25__range=(1000, 9999), sales_account_12__range=(1000, 9999),
+                    sales_account_6__range=(1000, 9999), sales_account_0__range=(1000, 9999),
+                    eu_reverse_charge_account__range=(1000, 9999), eu_vat_account__range=(1000, 9999),
+                    export_account__range=(1000, 9999), freight_account__range=(1000, 9999),
+                    return_fee_account__range=(1000, 9999), gift_card_account__range=(1000, 9999),
+                    rounding_account__range=(1000, 9999),
+                ),
+                name="bookkeeping_accounts_4_digits",
+            ),
+            models.CheckConstraint(condition=models.Q(rounding_decimals__lte=2), name="bookkeeping_rounding_decimals"),
+        ]
+
+    def __str__(self):
+        return f"Bookkeeping of {self.integration}"
+
+    def domestic_account(self, vat_rate) -> int:
+        by_rate = {
+            25: self.sales_account_25, 12: self.sales_account_12, 6: self.sales_account_6, 0: self.sales_account_0,
+        }
+        return by_rate.get(int(vat_rate), self.sales_account_25)

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from integrations.connections import set_credentials
 from integrations.models import Connection, Flow, Integration, Membership, Organization
+from mappings.models import Bookkeeping, OssCountry
 
 from .centra import services as centra
 from .fortnox import services as fortnox
@@ -22,6 +23,9 @@ STAFF_PASSWORD = "junipeer-demo"
 SHOP_USERNAME = "shop"
 FORTNOX_CLIENT_ID = "junipeer-demo-client"
 FORTNOX_CLIENT_SECRET = "junipeer-demo-client-secret"
+
+# EU One-Stop-Shop: one sales account per destination country and its VAT rate.
+OSS_COUNTRIES = {"DE": (3051, "19"), "DK": (3052, "25"), "FI": (3053, "25.5"), "FR": (3054, "20"), "NL": (3055, "21")}
 
 ARTICLES = [
     ("WC100CAM38", "Wool Coat Camel 38", "7350012345678"),
@@ -181,5 +185,20 @@ def seed(site_url: str, *, fast: bool = False) -> Integration:
         integration=integration, kind=Flow.Kind.ORDERS,
         defaults={"enabled": True, "trigger": Flow.Trigger.SHIPMENT_CREATED, "schedule_minutes": 5},
     )
+    _bookkeeping(integration, tenant)
     return integration
+
+
+def _bookkeeping(integration, tenant):
+    """Default Swedish accounts, and OSS accounts that exist in the Fortnox tenant too."""
+    from .fortnox.models import Account
+
+    Bookkeeping.objects.get_or_create(integration=integration)
+    for code, (account, rate) in OSS_COUNTRIES.items():
+        Account.objects.get_or_create(
+            tenant=tenant, number=account,
+            defaults={"description": f"Försäljning varor OSS {code}, {rate} % moms", "vat_rate": Decimal(rate)},
+        )
+        OssCountry.objects.get_or_create(integration=integration, country_code=code,
+                                         defaults={"sales_account": account, "vat_rate": Decimal(rate)})
 

@@ -2,14 +2,15 @@
 
 Where the store has the events queue, a connection reads it: subscribe once, read the oldest
 unconfirmed events, confirm them only after the batch is handled (a killed run sees them again).
-Otherwise, and once as a backfill before events take over, a sweep: orders created since the
-last run (with an overlap), then every order still in a non-final status, then orders we are
-waiting on (shipped later than they were seen). The cursor records the phase and page, so a
-killed run resumes where it stopped.
+Otherwise, and once as a backfill before events take over, a sweep: records created since the
+last run (with an overlap), then every record still in a non-final status, then records a flow
+is waiting on (e.g. shipped later than they were seen). The cursor records the phase and page,
+so a killed run resumes where it stopped.
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -18,7 +19,6 @@ from ..connectors.centra import CentraClient, CentraEvents
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATUSES = ["CONFIRMED", "PROCESSING"]
 OVERLAP = timedelta(minutes=15)
 DEFAULT_BACKFILL_DAYS = 30
 SWEEP_PHASES = ("window", "open", "waiting")
@@ -28,23 +28,35 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-class OrderChanges:
-    """Yields pages of Centra orders (with their shipments) and the cursor after each page."""
+@dataclass(frozen=True)
+class ChangeSource:
+    """How to read one kind of Centra record: by page, by id, and from its events."""
 
-    def __init__(self, client: CentraClient, *, use_events: bool, page_size: int, backfill_days: int,
-                 event_types: tuple[str, ...] = ("Shipment",)):
+    event_type: str
+    page: Callable[[dict, int, int], list[dict]]  # (where, page, limit) -> records
+    by_ids: Callable[[list], list[dict]]
+    window_field: str = "createdAt"
+    open_where: dict | None = None
+    from_event_refs: Callable[[list[int]], list[dict]] | None = None
+
+
+class CentraChanges:
+    """Yields pages of changed Centra records and the cursor to save after each page."""
+
+    def __init__(self, client: CentraClient, source: ChangeSource, *, use_events: bool, page_size: int,
+                 backfill_days: int):
         self.client = client
+        self.source = source
         self.events = CentraEvents(client)
         self.use_events = use_events
         self.page_size = page_size
         self.backfill_days = backfill_days
-        self.event_types = list(event_types)
 
     def batches(self, cursor: dict, waiting: set[str]) -> Iterator[tuple[list[dict], dict, object]]:
         cursor = dict(cursor or {})
         if self.use_events:
             if not cursor.get("listening"):
-                self.events.listen(self.event_types)
+                self.events.listen([self.source.event_type])
                 cursor["listening"] = True
             if not cursor.get("backfilled"):
                 yield from self._sweep(cursor, waiting, done={"listening": True, "backfilled": True})
@@ -69,11 +81,12 @@ class OrderChanges:
             start = page if name == phase else 1
             if name == "waiting":
                 pages = self._waiting_pages(sorted(waiting), start)
+            elif name == "open":
+                pages = self._pages(self.source.open_where, start) if self.source.open_where else iter(())
             else:
-                where = {"createdAt": {"from": window_from}} if name == "window" else {"status": OPEN_STATUSES}
-                pages = self._pages(where, start)
-            for number, orders in pages:
-                yield orders, {**base, "phase": name, "page": number + 1}, None
+                pages = self._pages({self.source.window_field: {"from": window_from}}, start)
+            for number, records in pages:
+                yield records, {**base, "phase": name, "page": number + 1}, None
         final = {"since": run_from}
         if done:
             final.update(done)
@@ -82,34 +95,35 @@ class OrderChanges:
     def _pages(self, where: dict, start: int):
         page = start
         while True:
-            orders = self.client.orders_page(where, page=page, limit=self.page_size)
-            if orders:
-                yield page, orders
-            if len(orders) < self.page_size:
+            records = self.source.page(where, page, self.page_size)
+            if records:
+                yield page, records
+            if len(records) < self.page_size:
                 return
             page += 1
 
-    def _waiting_pages(self, order_ids: list[str], start: int):
-        for page in range(start, (len(order_ids) + self.page_size - 1) // self.page_size + 1):
-            chunk = order_ids[(page - 1) * self.page_size: page * self.page_size]
-            yield page, self.client.orders_by_id(chunk)
+    def _waiting_pages(self, ids: list[str], start: int):
+        for page in range(start, (len(ids) + self.page_size - 1) // self.page_size + 1):
+            chunk = ids[(page - 1) * self.page_size: page * self.page_size]
+            yield page, self.source.by_ids(chunk)
 
     # --- events -----------------------------------------------------------------------------
 
     def _events(self, cursor: dict):
         while True:
-            events = self.events.pending(self.event_types, self.page_size)
+            events = self.events.pending([self.source.event_type], self.page_size)
             if not events:
                 return
-            shipment_ids = []
+            refs = []
             for event in events:
                 try:
-                    shipment_ids.append(int(event.get("objectReference")))
+                    refs.append(int(event.get("objectReference")))
                 except (TypeError, ValueError):
                     # Confirmed with the rest so the queue moves on; a full sweep still finds it.
-                    logger.warning("Centra event %s has no usable shipment id: %r", event.get("id"), event)
-            orders = self.client.orders_by_id(self.events.order_ids_of_shipments(shipment_ids))
+                    logger.warning("Centra event %s has no usable object id: %r", event.get("id"), event)
+            fetch = self.source.from_event_refs or self.source.by_ids
+            records = fetch(refs) if refs else []
             ids = [event["id"] for event in events]
-            yield orders, dict(cursor), (lambda ids=ids: self.events.confirm(ids))
+            yield records, dict(cursor), (lambda ids=ids: self.events.confirm(ids))
             if len(events) < self.page_size:
                 return

@@ -5,21 +5,17 @@ invoiced. An order shipped in two batches gives two invoices. Which shipment eve
 invoice is the flow's trigger: created (default) or shipped.
 """
 
-import hashlib
-import json
+from mappings.centra import MappingContext, invoice_from_shipment
 
-from mappings.centra import invoice_from_shipment, shipment_reference
-
-from ..documents import Customer, Invoice
+from ..connectors.centra import CentraEvents
 from ..errors import SyncError
-from ..links import get_link, push_once
+from ..links import get_link
 from ..models import Flow, SyncRecord
 from .base import Batch, FlowKind, Outcome, SourceRecord
-from .centra_changes import DEFAULT_BACKFILL_DAYS, OrderChanges
+from .centra_changes import DEFAULT_BACKFILL_DAYS, CentraChanges, ChangeSource
+from .invoicing import push_invoice
 
-
-def fingerprint(document) -> str:
-    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+OPEN_STATUSES = ["CONFIRMED", "PROCESSING"]
 
 
 class OrdersFlow(FlowKind):
@@ -34,8 +30,18 @@ class OrdersFlow(FlowKind):
         self.trigger = flow.trigger
         self.waiting: set[str] = set(flow.cursor.get("waiting", []))
         self.seen: set[str] = set()  # a sweep can meet an order twice (new, then still open)
-        self.changes = OrderChanges(
-            self.source,
+        self.mapping = MappingContext.load(context.integration, self.kind)
+        self.markets = set(self.mapping.bookkeeping.markets or [])
+        client, events = self.source, CentraEvents(self.source)
+        orders = ChangeSource(
+            event_type="Shipment",
+            page=lambda where, page, limit: client.orders_page(where, page=page, limit=limit),
+            by_ids=client.orders_by_id,
+            open_where={"status": OPEN_STATUSES},
+            from_event_refs=lambda shipment_ids: client.orders_by_id(events.order_ids_of_shipments(shipment_ids)),
+        )
+        self.changes = CentraChanges(
+            client, orders,
             use_events=bool(context.integration.source.settings.get("events", False)),
             page_size=flow.batch_size,
             backfill_days=int(flow.options.get("backfill_days", DEFAULT_BACKFILL_DAYS)),
@@ -46,6 +52,8 @@ class OrdersFlow(FlowKind):
     def _records(self, orders: list[dict]) -> list[SourceRecord]:
         records = []
         for order in orders:
+            if self.markets and (order.get("market") or {}).get("name") not in self.markets:
+                continue  # a market this integration does not sync (e.g. a test market)
             not_due_yet = False
             for shipment in order.get("shipments") or []:
                 if not self._is_due(shipment):
@@ -97,60 +105,8 @@ class OrdersFlow(FlowKind):
         if link and link.is_linked:
             return Outcome(SyncRecord.Status.SKIPPED, link.target_id, "Already invoiced.")
         try:
-            invoice = invoice_from_shipment(order, shipment, self.context.settings)
+            invoice = invoice_from_shipment(order, shipment, self.mapping)
         except (TypeError, KeyError, AttributeError) as exc:
             raise SyncError("invalid_source_data", f"Shipment {record.source_ref} is malformed: {exc!r}") from exc
-        customer_number = self.ensure_customer(invoice.customer)
-        pushed = push_once(
-            integration=self.context.integration,
-            run=self.context.run,
-            object_type=self.object_type,
-            source_id=record.source_id,
-            fingerprint=fingerprint(invoice),
-            find=lambda: self._find_invoice(shipment),
-            create=lambda: self._create_invoice(invoice, customer_number),
-        )
-        if pushed.already_linked:
-            return Outcome(SyncRecord.Status.SKIPPED, pushed.target_id, "Already invoiced.")
-        if pushed.recovered:
-            return Outcome(
-                SyncRecord.Status.CREATED, pushed.target_id,
-                f"Invoice {pushed.target_id} found by reference {invoice.external_reference} and linked "
-                "(an earlier attempt created it but its answer was lost).",
-            )
-        return Outcome(
-            SyncRecord.Status.CREATED, pushed.target_id,
-            f"Invoice {pushed.target_id}: {invoice.total} {invoice.currency}, {len(invoice.rows)} rows.",
-        )
-
-    def _find_invoice(self, shipment: dict) -> str | None:
-        found = self.erp.find_invoice(shipment_reference(shipment))
-        return str(found["DocumentNumber"]) if found else None
-
-    def _create_invoice(self, invoice: Invoice, customer_number: str):
-        self.erp.validate_invoice(invoice)
-        return self.erp.create_invoice(invoice, customer_number)
-
-    def ensure_customer(self, customer: Customer) -> str:
-        """Stored link first, then e-mail, then create; a changed customer updates, never duplicates."""
-        integration = self.context.integration
-        customer_print = fingerprint(customer)
-        link = get_link(integration, "customer", customer.source_id)
-        if link and link.is_linked:
-            if link.fingerprint != customer_print:
-                self.erp.update_customer(link.target_id, customer)
-                link.fingerprint = customer_print
-                link.save(update_fields=["fingerprint", "updated_at"])
-            return link.target_id
-        pushed = push_once(
-            integration=integration,
-            run=self.context.run,
-            object_type="customer",
-            source_id=customer.source_id,
-            fingerprint=customer_print,
-            always_find=True,
-            find=lambda: next(iter(self.erp.find_customers_by_email(customer.email)), None),
-            create=lambda: self.erp.create_customer(customer),
-        )
-        return pushed.target_id
-
+        return push_invoice(self.context, self.erp, invoice, object_type=self.object_type,
+                            source_id=record.source_id)

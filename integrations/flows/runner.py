@@ -16,16 +16,25 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mappings.services import unmapped_required
+
 from ..connections import centra_client, check_connection, erp_for
 from ..errors import SyncError
 from ..links import ClaimedElsewhere
 from ..models import Flow, SyncRecord, SyncRun
 from .base import FlowContext, FlowKind, Outcome, SourceRecord
+from .customers import CustomersFlow
 from .orders import OrdersFlow
+from .products import ProductsFlow
+from .refunds import RefundsFlow
+from .stock import StockFlow
 
 logger = logging.getLogger(__name__)
 
-FLOW_KINDS: dict[str, type[FlowKind]] = {OrdersFlow.kind: OrdersFlow}
+FLOW_KINDS: dict[str, type[FlowKind]] = {
+    OrdersFlow.kind: OrdersFlow, StockFlow.kind: StockFlow, ProductsFlow.kind: ProductsFlow,
+    CustomersFlow.kind: CustomersFlow, RefundsFlow.kind: RefundsFlow,
+}
 AUTH_CODES = {"auth_expired", "auth_forbidden"}
 MAX_KEPT_EXCHANGES = 6
 Status = SyncRecord.Status
@@ -79,6 +88,9 @@ class Runner:
     def run(self) -> SyncRun:
         run = open_run(self.flow, self.trigger)
         try:
+            missing = unmapped_required(self.flow.integration, self.flow.kind)
+            if missing:
+                raise SyncError("unmapped_required_field", f"Unmapped required fields: {', '.join(missing)}.")
             context = build_context(self.flow, run, full=self.full)
             self.kind = FLOW_KINDS[self.flow.kind](context)
             self.journals = context.journals()

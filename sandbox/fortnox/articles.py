@@ -43,6 +43,9 @@ LIST_FIELDS = ("ArticleNumber", "Description", "DisposableQuantity", "EAN", "Hou
 
 SEARCH = {"articlenumber": "article_number__icontains", "description": "description__icontains",
           "ean": "ean__icontains"}
+# The price list whose from-0 price an article shows as its SalesPrice.
+DEFAULT_PRICE_LIST = "A"
+
 FILTERS = {"active": lambda: Q(data__Active=True), "inactive": lambda: Q(data__Active=False)}
 SORT = {"articlenumber": "article_number", "quantityinstock": "quantity_in_stock",
         "reservedquantity": "reserved_quantity"}
@@ -59,6 +62,9 @@ def render(article: Article, base: str) -> dict:
         "DisposableQuantity": in_stock - reserved,
         "StockValue": round2(in_stock * Decimal(str(article.data.get("PurchasePrice") or 0))),
     }
+    listed = article.prices.filter(price_list__code=DEFAULT_PRICE_LIST, from_quantity=0).first()
+    if listed is not None:  # SalesPrice shows the default list's price (fortnox.md §5.4: read-only)
+        record["SalesPrice"] = listed.price
     return to_json(dict(sorted(record.items())))
 
 

@@ -323,3 +323,44 @@ class Article(models.Model):
 
     def __str__(self):
         return f"article {self.article_number} {self.description}"
+
+
+class PriceList(models.Model):
+    """A price list (`/3/pricelists`, scope `price`). Every company starts with "A", the default one."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="price_lists")
+    code = models.CharField(max_length=30)
+    description = models.CharField(max_length=200)
+    comments = models.CharField(max_length=200, blank=True)
+    pre_selected = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="fortnox_price_list_unique"),
+            models.CheckConstraint(condition=~Q(code=""), name="fortnox_price_list_code_set"),
+        ]
+
+    def __str__(self):
+        return f"price list {self.code}"
+
+
+class Price(models.Model):
+    """An article's price on a price list from a quantity on; `SalesPrice` reads list "A" from 0."""
+
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="prices")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="prices")
+    from_quantity = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    price = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    percent = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    date = models.DateField(auto_now=True)
+
+    class Meta:
+        ordering = ["price_list", "article", "from_quantity"]
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "article", "from_quantity"], name="fortnox_price_unique"),
+            models.CheckConstraint(condition=Q(from_quantity__gte=0), name="fortnox_price_from_quantity"),
+        ]
+
+    def __str__(self):
+        return f"{self.article.article_number} on {self.price_list.code} from {self.from_quantity}: {self.price}"

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from .models import AccessToken, AuthorizationCode, Consent, FortnoxApp, RefreshToken, Tenant
 
-DEFAULT_SCOPE = "article bookkeeping companyinformation currency customer invoice settings"
+DEFAULT_SCOPE = "article bookkeeping companyinformation currency customer invoice price settings"
 CODE_TTL = dt.timedelta(minutes=10)
 
 

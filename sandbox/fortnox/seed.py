@@ -1,10 +1,11 @@
 """What a fresh Fortnox company already has: a BAS chart subset, predefined accounts, terms of
-payment and currencies. Account numbers and VAT codes follow the Swedish BAS plan; rates and the
-exact set Fortnox seeds are SIMULATED."""
+payment, currencies and the default price list "A". Account numbers and VAT codes follow the
+Swedish BAS plan; rates and the exact set Fortnox seeds are SIMULATED."""
 
 from decimal import Decimal
 
 from .models import Account, Currency, PredefinedAccount, Tenant, TermsOfPayment
+from .prices import ensure_default_price_list
 
 VAT_RATES = {"MP1": Decimal(25), "MP2": Decimal(12), "MP3": Decimal(6), "MF": Decimal(0)}
 
@@ -95,3 +96,4 @@ def seed_tenant(tenant: Tenant, currencies) -> None:
             tenant=tenant, code=code,
             defaults={"description": description, "buy_rate": rate, "sell_rate": rate, "unit": unit},
         )
+    ensure_default_price_list(tenant)

@@ -4,15 +4,17 @@ They go through the same code paths as the HTTP API, so what they create looks e
 what a client would have created.
 """
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from . import articles, oauth
+from . import articles, oauth, prices
 from . import customers as customer_records
 from . import invoices as invoice_records
-from .models import AccessToken, Article, FortnoxApp, Invoice, Tenant
+from .models import AccessToken, Article, FortnoxApp, Invoice, Price, Tenant
 from .seed import seed_tenant
 
 DEFAULT_HOST = "http://testserver"  # Django's test client host; pass base_url= for a live server.
@@ -84,3 +86,16 @@ def customers(tenant: Tenant, *, host: str = DEFAULT_HOST) -> list[dict]:
     """Every live customer of the tenant, in full, exactly as GET /3/customers/{n} shows it."""
     base = api_base_url(host)
     return [customer_records.render(customer, base) for customer in customer_records.live(tenant)]
+
+
+def create_price_list(tenant: Tenant, code: str, description: str = ""):
+    """Get or create a price list by code."""
+    found = prices.price_lists(tenant).filter(code=code).first()
+    return found or prices.create_price_list(tenant, {"Code": code, "Description": description or code})
+
+
+def price_of(tenant: Tenant, article_number: str, price_list: str = prices.DEFAULT_PRICE_LIST) -> Decimal | None:
+    """The article's from-0 price on `price_list`, or None when it has none there."""
+    found = Price.objects.filter(price_list__tenant=tenant, price_list__code=price_list, from_quantity=0,
+                                 article__article_number=article_number).first()
+    return found.price if found else None

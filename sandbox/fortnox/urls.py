@@ -24,6 +24,15 @@ urlpatterns = [
     re_path(r"^3/invoices/(?P<number>[^/]+)/?$", views.invoice_detail, name="invoice"),
     re_path(r"^3/articles/?$", views.article_list, name="articles"),
     re_path(rf"^3/articles/{NUMBER}/?$", views.article_detail, name="article"),
+    re_path(r"^3/pricelists/?$", views.price_list_list, name="price-lists"),
+    re_path(r"^3/pricelists/(?P<code>[^/]+)/?$", views.price_list_detail, name="price-list"),
+    re_path(r"^3/prices/?$", views.price_create, name="prices"),
+    re_path(rf"^3/prices/sublist/(?P<code>[^/]+)/{NUMBER}/?$", views.price_sublist, name="price-sublist"),
+    # With and without the from-quantity (0 when left out). SIMULATED: an article number ending in
+    # "/<digits>" is ambiguous; here the digits are read as the from-quantity.
+    re_path(rf"^3/prices/(?P<code>[^/]+)/{NUMBER}/(?P<from_quantity>\d+(?:\.\d+)?)/?$", views.price_detail,
+            name="price"),
+    re_path(rf"^3/prices/(?P<code>[^/]+)/{NUMBER}/?$", views.price_detail, name="price-from-zero"),
     re_path(r"^3/currencies/?$", views.currency_list, name="currencies"),
     re_path(r"^3/currencies/(?P<code>[^/]+)/?$", views.currency_detail, name="currency"),
     re_path(r"^3/accounts/?$", views.account_list, name="accounts"),

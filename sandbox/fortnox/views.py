@@ -1,6 +1,8 @@
 """The /3/ resources. Thin: parse, call the resource module, wrap the answer."""
 
-from . import articles, customers, invoice_actions, invoices, registers
+from decimal import Decimal
+
+from . import articles, customers, invoice_actions, invoices, prices, registers
 from .api import Call, api_view
 
 INVOICE_ACTIONS = {
@@ -127,3 +129,44 @@ def company_information(call: Call):
 @api_view("settings", ("GET",))
 def company_settings(call: Call):
     return call.record("CompanySettings", registers.company_settings(call.tenant))
+
+
+@api_view("price", ("GET", "POST"))
+def price_list_list(call: Call):
+    if call.request.method == "GET":
+        return call.page("PriceLists", prices.price_lists(call.tenant), prices.render_price_list)
+    price_list = prices.create_price_list(call.tenant, call.body("PriceList"))
+    return call.created("PriceList", prices.render_price_list(price_list, call.base), "pricelists")
+
+
+@api_view("price", ("GET", "PUT"))
+def price_list_detail(call: Call, code: str):
+    if call.request.method == "PUT":
+        price_list = prices.update_price_list(call.tenant, code, call.body("PriceList"))
+    else:
+        price_list = prices.price_list(call.tenant, code)
+    return call.record("PriceList", prices.render_price_list(price_list, call.base))
+
+
+@api_view("price", ("POST",))
+def price_create(call: Call):
+    price = prices.create_price(call.tenant, call.body("Price"))
+    return call.created("Price", prices.render_price(price, call.base), "prices")
+
+
+@api_view("price", ("GET",))
+def price_sublist(call: Call, code: str, number: str):
+    return call.page("Prices", prices.prices_of(call.tenant, code, number), prices.render_price)
+
+
+@api_view("price", ("GET", "PUT", "DELETE"))
+def price_detail(call: Call, code: str, number: str, from_quantity: str = "0"):
+    quantity = Decimal(from_quantity)
+    if call.request.method == "DELETE":
+        prices.delete_price(call.tenant, code, number, quantity)
+        return call.deleted()
+    if call.request.method == "PUT":
+        price = prices.update_price(call.tenant, code, number, quantity, call.body("Price"))
+    else:
+        price = prices.price(call.tenant, code, number, quantity)
+    return call.record("Price", prices.render_price(price, call.base))

@@ -49,3 +49,16 @@ def order(lines, shipments, *, email="anna@example.com", currency="SEK", country
         "lines": lines,
         "shipments": shipments,
     }
+
+
+def mapping_context(flow_kind="orders", *, oss=None, value_maps=None, **bookkeeping):
+    """A run's mapping context with the preset mappings and default bookkeeping, no database."""
+    from mappings.centra import MappingContext
+    from mappings.models import Bookkeeping, OssCountry
+    from mappings.presets import PRESETS
+    from mappings.services import MappingSet, Rule
+
+    rules = [Rule(s.target, s.source_path, s.transform, s.argument) for s in PRESETS[flow_kind]]
+    oss_countries = {code: OssCountry(country_code=code, sales_account=account, vat_rate=Decimal(rate))
+                     for code, (account, rate) in (oss or {}).items()}
+    return MappingContext(MappingSet(rules, value_maps or {}), Bookkeeping(**bookkeeping), oss_countries)

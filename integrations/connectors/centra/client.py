@@ -26,7 +26,7 @@ SHIPMENT_FIELDS = f"""
     totals {{ shipping {{ value }} discounts {{ value }} }}
     lines {{ id quantity lineValue {{ value }} orderLine {{ id }} }}
 """
-ORDER_FIELDS = f"""
+ORDER_CORE_FIELDS = f"""
     id number status createdAt updatedAt orderDate
     store {{ id name type }} market {{ id name }} pricelist {{ id name }}
     grandTotal {{ {MONEY} }}
@@ -40,7 +40,27 @@ ORDER_FIELDS = f"""
         unitPrice {{ value }} unitOriginalPrice {{ value }} lineValue {{ value }}
         productSize {{ id SKU EAN }}
     }}
-    shipments {{ {SHIPMENT_FIELDS} }}
+"""
+ORDER_FIELDS = f"""{ORDER_CORE_FIELDS} shipments {{ {SHIPMENT_FIELDS} }}"""
+RETURN_FIELDS = f"""
+    id status createdAt updatedAt
+    grandTotal {{ {MONEY} }}
+    totals {{ shipping {{ value }} handling {{ value }} returnCost {{ value }} discounts {{ value }} }}
+    lines {{ id quantity lineValue {{ value }} shipmentLine {{ id }} orderLine {{ id }} }}
+    shipment {{ id number }}
+    order {{ {ORDER_CORE_FIELDS} }}
+"""
+RETURNS_QUERY = f"""
+query Returns($where: ReturnFilter, $limit: Int!, $page: Int!) {{
+  returns(where: $where, sort: [id_ASC], limit: $limit, page: $page) {{ {RETURN_FIELDS} }}
+}}
+"""
+CUSTOMERS_QUERY = """
+query Customers($where: CustomerFilter, $limit: Int!, $page: Int!) {
+  customers(where: $where, sort: [id_ASC], limit: $limit, page: $page) {
+    id email firstName lastName phoneNumber createdAt updatedAt
+  }
+}
 """
 ORDERS_QUERY = f"""
 query Orders($where: OrderFilter, $limit: Int!, $page: Int!) {{
@@ -108,6 +128,20 @@ class CentraClient(ApiClient):
         if not order_ids:
             return []
         return self.orders_page({"id": order_ids}, page=1, limit=len(order_ids))
+
+    def returns_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
+        return self.graphql(RETURNS_QUERY, {"where": where, "limit": limit, "page": page})["returns"]
+
+    def returns_by_id(self, return_ids: list) -> list[dict]:
+        ids = [int(i) for i in return_ids]
+        return self.returns_page({"id": ids}, page=1, limit=len(ids)) if ids else []
+
+    def customers_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
+        return self.graphql(CUSTOMERS_QUERY, {"where": where, "limit": limit, "page": page})["customers"]
+
+    def customers_by_id(self, customer_ids: list) -> list[dict]:
+        ids = [int(i) for i in customer_ids]
+        return self.customers_page({"id": ids}, page=1, limit=len(ids)) if ids else []
 
     def check(self) -> dict:
         """Cheapest authenticated call: the rate-limit state (needs no permission)."""

@@ -8,26 +8,26 @@ class CustomersMixin:
     # --- customers --------------------------------------------------------------------------
 
     def customer_payload(self, customer: Customer) -> dict:
-        address = customer.address
-        payload = {
-            "Name": customer.name,
-            "Email": customer.email,
-            "Type": "COMPANY" if customer.is_company else "PRIVATE",
-            "VATType": vat_type(customer, self.home_country),
-        }
+        """Mapped fields first; the VAT type follows the buyer's country (how integrators pick it)."""
+        payload = {**customer.fields, "Name": customer.name, "Email": customer.email}
+        if customer.is_company is not None:
+            payload["Type"] = "COMPANY" if customer.is_company else "PRIVATE"
+        if customer.country_code:  # without a country we cannot know the VAT type: keep the ERP's
+            payload["VATType"] = vat_type(customer, self.home_country)
         if customer.organisation_number:
             payload["OrganisationNumber"] = customer.organisation_number
         if customer.vat_number:
             payload["VATNumber"] = customer.vat_number
         if customer.currency:
             payload["Currency"] = customer.currency
-        if address:
-            payload.update({
-                "Address1": address.address1, "Address2": address.address2, "ZipCode": address.zip_code,
-                "City": address.city, "CountryCode": address.country_code, "Phone1": address.phone,
-            })
         check_lengths(payload, CUSTOMER_LIMITS, "Customer")
         return payload
+
+    def find_customers_by_organisation_number(self, number: str) -> list[str]:
+        items = self.client.list_all("customers", "Customers", organisationnumber=number)
+        wanted = number.replace("-", "")
+        return [str(c["CustomerNumber"]) for c in items
+                if str(c.get("OrganisationNumber", "")).replace("-", "") == wanted]
 
     def find_customers_by_email(self, email: str) -> list[str]:
         """Customer numbers whose e-mail equals `email` (Fortnox searches by substring)."""

@@ -11,16 +11,18 @@ from .articles import ArticlesMixin
 from .client import FortnoxClient
 from .customers import CustomersMixin
 from .invoices import InvoicesMixin
+from .prices import PricesMixin
 
 
 @dataclass
-class FortnoxERP(ArticlesMixin, CustomersMixin, InvoicesMixin):
+class FortnoxERP(ArticlesMixin, CustomersMixin, InvoicesMixin, PricesMixin):
     """The ERP protocol, spoken by Fortnox."""
 
     client: FortnoxClient
     home_country: str = "SE"
     _currencies: set[str] | None = None
     _articles: dict[str, bool] = field(default_factory=dict)
+    _price_lists: dict[str, bool] = field(default_factory=dict)
 
     @property
     def journal(self):

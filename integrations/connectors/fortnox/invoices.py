@@ -51,31 +51,21 @@ class InvoicesMixin:
                 )
 
     def invoice_payload(self, invoice: Invoice, customer_number: str) -> dict:
+        """Mapped header fields first, then what the books depend on, which mappings cannot override."""
         payload = {
+            **invoice.fields,
             "CustomerNumber": customer_number,
             "InvoiceDate": invoice.invoice_date.isoformat(),
             "Currency": invoice.currency.upper(),
             "VATIncluded": invoice.prices_include_vat,
             "ExternalInvoiceReference1": invoice.external_reference,
             "ExternalInvoiceReference2": invoice.shipment_number,
-            "YourOrderNumber": invoice.order_number,
             "InvoiceRows": [self.row_payload(row) for row in invoice.rows],
         }
+        if invoice.order_number and "YourOrderNumber" not in payload:
+            payload["YourOrderNumber"] = invoice.order_number
         if invoice.currency_rate:
             payload["CurrencyRate"] = float(invoice.currency_rate)
-        if invoice.freight:
-            payload["Freight"] = money(invoice.freight)
-        if invoice.your_reference:
-            payload["YourReference"] = invoice.your_reference
-        if invoice.remarks:
-            payload["Remarks"] = invoice.remarks
-        if invoice.delivery_address:
-            address = invoice.delivery_address
-            payload.update({
-                "DeliveryName": address.name, "DeliveryAddress1": address.address1,
-                "DeliveryAddress2": address.address2, "DeliveryZipCode": address.zip_code,
-                "DeliveryCity": address.city,
-            })
         check_lengths(payload, INVOICE_LIMITS, "Invoice")
         return {"Invoice": payload}
 

@@ -55,7 +55,7 @@ def check_lengths(record: dict, limits: dict, what: str) -> None:
 
 def vat_type(customer: Customer, home_country: str) -> str:
     """Fortnox VATType from where the buyer is (how integrators pick it)."""
-    country = (customer.address.country_code if customer.address else "") or home_country
+    country = customer.country_code or home_country
     if country == home_country:
         return "SEVAT"
     if customer.country_is_eu:

@@ -1,0 +1,38 @@
+"""Pushing an invoice or credit invoice document exactly once, with its customer matched first."""
+
+from ..documents import Invoice
+from ..links import push_once
+from ..models import SyncRecord
+from .base import Outcome
+from .customer_matching import ensure_customer, fingerprint
+
+
+def push_invoice(context, erp, invoice: Invoice, *, object_type: str, source_id: str) -> Outcome:
+    noun = "Credit invoice" if invoice.is_credit else "Invoice"
+    customer_number, _ = ensure_customer(context, erp, invoice.customer)
+
+    def find() -> str | None:
+        found = erp.find_invoice(invoice.external_reference)
+        return str(found["DocumentNumber"]) if found else None
+
+    def create():
+        erp.validate_invoice(invoice)
+        return erp.create_invoice(invoice, customer_number)
+
+    pushed = push_once(
+        integration=context.integration, run=context.run, object_type=object_type, source_id=source_id,
+        fingerprint=fingerprint(invoice), find=find, create=create,
+    )
+    if pushed.already_linked:
+        return Outcome(SyncRecord.Status.SKIPPED, pushed.target_id, f"{noun} already made.")
+    if pushed.recovered:
+        return Outcome(
+            SyncRecord.Status.CREATED, pushed.target_id,
+            f"{noun} {pushed.target_id} found by reference {invoice.external_reference} and linked "
+            "(an earlier attempt created it but its answer was lost).",
+        )
+    credit = f" crediting invoice {invoice.credit_of}" if invoice.is_credit else ""
+    return Outcome(
+        SyncRecord.Status.CREATED, pushed.target_id,
+        f"{noun} {pushed.target_id}{credit}: {invoice.total} {invoice.currency}, {len(invoice.rows)} rows.",
+    )

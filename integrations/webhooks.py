@@ -1,0 +1,346 @@
+"""Inbound Centra webhooks (centra.md §5.1, §7.6): verify, store, acknowledge, ask for a run.
+
+Centra's Webhook plugin POSTs one form field, `payload=<url-encoded JSON>`, whose events carry
+ids only, signed `X-Centra-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
+
+- Every call is stored before it is answered. Accepted events become RECEIVED rows, deduplicated
+  by an id derived from type, id, action and date (Centra sends no event id, and redelivers).
+  A call that is unsigned, badly signed, stale or unparseable gets a 4xx (never a 500) and one
+  REJECTED row with the reason and the start of its raw body; none of it is processed.
+- The view never runs a flow. It asks for a run of each flow its events concern, and at most one
+  such run waits per flow: a one-slot window in the shared rate limiter, released when a run
+  picks up the pending events. A flood of events therefore gives a handful of runs.
+- Runs take their work from the store (`pending_records`) and close it (`mark_processed`).
+
+Centra drops a webhook after a few failed retries, and a delivery can be lost on its way: webhooks
+make runs prompt, and the scheduled runs stay on as the safety net that finds every change.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.db.models import Min
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django_q.tasks import async_task
+
+from .connectors.ratelimit import Limit, shared_limiter
+from .models import Connection, Flow, Integration, SyncRun, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Centra-Signature"
+MAX_AGE_SECONDS = 300  # Centra's own sample code rejects older signatures
+MAX_AHEAD_SECONDS = 60  # clock skew we tolerate the other way
+MAX_BODY_BYTES = 1024 * 1024
+MAX_EVENTS = 1000  # Centra sends at most its "max events per call" (100 by default)
+MAX_FORM_FIELDS = 10
+KEPT_RAW_BYTES = 4000
+PENDING_RUN = Limit(1, 60.0)  # one queued webhook run per flow; expires if its task is lost
+PENDING_LIMIT = 5000
+HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
+
+# Which flow an event type concerns.
+EVENT_FLOWS = {
+    "shipment": Flow.Kind.ORDERS,
+    "order": Flow.Kind.ORDERS,
+    "return": Flow.Kind.REFUNDS,
+    "customer": Flow.Kind.CUSTOMERS,
+}
+# Event types whose id is the flow's source id. Others only say "something changed" (an order
+# event's id is an order number, not a shipment): they ask for a run, whose own incremental pass
+# fetches the change.
+RECORD_TYPES = {Flow.Kind.ORDERS: "shipment", Flow.Kind.REFUNDS: "return", Flow.Kind.CUSTOMERS: "customer"}
+
+
+class Rejected(Exception):
+    """A call we refuse: the HTTP status to answer and the reason we record."""
+
+    def __init__(self, status: int, reason: str, body: bytes = b""):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.body = body
+
+
+@dataclass(frozen=True)
+class CentraEvent:
+    type: str
+    id: int | str
+    action: str
+    date: str
+
+    @property
+    def object_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def event_id(self) -> str:
+        """A redelivery of the same event has the same type, id, action and date, hence this id."""
+        key = "\x1f".join((self.type, self.object_id, self.action, self.date))
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def as_payload(self) -> dict:
+        return {"type": self.type, "id": self.id, "action": self.action, "date": self.date}
+
+
+# --- reading and checking a call ------------------------------------------------------------
+
+
+def read_body(request: HttpRequest) -> bytes:
+    """The raw body, refused before it is read whole when it is over the size limit."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError as exc:
+        raise Rejected(400, "Content-Length is not a number.") from exc
+    if length > MAX_BODY_BYTES:
+        head = request.read(KEPT_RAW_BYTES)
+        raise Rejected(413, f"Body of {length} bytes is over the {MAX_BODY_BYTES} byte limit.", head)
+    try:
+        return request.body
+    except RequestDataTooBig as exc:
+        raise Rejected(413, "Body is over the upload size limit.") from exc
+
+
+def verify_signature(secret: str, header: str | None, raw: bytes, now: float | None = None) -> None:
+    """Check `t=<unix>,v1=<hex>` the way Centra signs: HMAC-SHA256 over "<t>.<raw body>"."""
+    if not secret:
+        raise Rejected(403, "No webhook secret is configured on this integration's Centra connection.")
+    if not header:
+        raise Rejected(401, f"Missing {SIGNATURE_HEADER} header.")
+    stamp, digests = _parse_signature(header)
+    now = time.time() if now is None else now
+    if int(stamp) < now - MAX_AGE_SECONDS:
+        raise Rejected(401, f"Signature timestamp is more than {MAX_AGE_SECONDS} s old.")
+    if int(stamp) > now + MAX_AHEAD_SECONDS:
+        raise Rejected(401, f"Signature timestamp is more than {MAX_AHEAD_SECONDS} s in the future.")
+    expected = hmac.new(secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest().encode()
+    if not any(hmac.compare_digest(expected, digest.lower().encode()) for digest in digests):
+        raise Rejected(401, "Signature does not match the body.")
+
+
+def _parse_signature(header: str) -> tuple[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for part in header[:1000].split(","):
+        name, sep, value = part.strip().partition("=")
+        if not sep:
+            raise Rejected(400, f"Malformed {SIGNATURE_HEADER} header.")
+        fields.setdefault(name, []).append(value)
+    stamps, digests = fields.get("t", []), fields.get("v1", [])
+    if len(stamps) != 1 or not (stamps[0].isascii() and stamps[0].isdigit() and len(stamps[0]) <= 12):
+        raise Rejected(400, f"{SIGNATURE_HEADER} needs one numeric t=.")
+    if not digests or not all(HEX_DIGEST.fullmatch(digest) for digest in digests):
+        raise Rejected(400, f"{SIGNATURE_HEADER} needs v1= with a hex SHA-256 digest.")
+    return stamps[0], digests
+
+
+def parse_events(raw: bytes) -> list[CentraEvent]:
+    """The events of a `payload=<url-encoded JSON>` body; Rejected(400) for anything else."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Rejected(400, "Body is not UTF-8.") from exc
+    try:
+        fields = parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict",
+                           max_num_fields=MAX_FORM_FIELDS)
+    except ValueError as exc:  # includes UnicodeDecodeError from percent-escapes
+        raise Rejected(400, f"Body is not form-encoded: {str(exc)[:200]}") from exc
+    payloads = [value for name, value in fields if name == "payload"]
+    if len(payloads) != 1:
+        raise Rejected(400, "Body needs exactly one payload field.")
+    try:
+        document = json.loads(payloads[0], parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise Rejected(400, f"payload is not JSON: {str(exc)[:200]}") from exc
+    events = document.get("events") if isinstance(document, dict) else None
+    if not isinstance(events, list) or not events:
+        raise Rejected(400, "payload needs a non-empty events list.")
+    if len(events) > MAX_EVENTS:
+        raise Rejected(400, f"payload holds {len(events)} events, more than {MAX_EVENTS}.")
+    return [_event(index, item) for index, item in enumerate(events)]
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _event(index: int, item) -> CentraEvent:
+    if not isinstance(item, dict):
+        raise Rejected(400, f"events[{index}] is not an object.")
+    object_id = item.get("id")
+    if isinstance(object_id, bool) or not isinstance(object_id, int | str):
+        raise Rejected(400, f"events[{index}].id must be a number or a string.")
+    _check_text(index, "id", str(object_id), 64)
+    return CentraEvent(
+        type=_check_text(index, "type", item.get("type"), 32),
+        id=object_id,
+        action=_check_text(index, "action", item.get("action"), 32),
+        date=_check_text(index, "date", item.get("date"), 64),
+    )
+
+
+def _check_text(index: int, name: str, value, max_length: int) -> str:
+    """Short printable text: what ids and names are, and what the database stores safely."""
+    if not isinstance(value, str) or not value or len(value) > max_length or not value.isprintable():
+        raise Rejected(400, f"events[{index}].{name} must be printable text of 1 to {max_length} characters.")
+    return value
+
+
+# --- storing and asking for runs ------------------------------------------------------------
+
+
+def _kept(raw: bytes) -> str:
+    """The start of a raw body as storable text (undecodable bytes and NULs escaped)."""
+    return raw[:KEPT_RAW_BYTES].decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
+
+
+def record_rejection(integration: Integration, rejection: Rejected, raw: bytes, *, signature_valid: bool) -> None:
+    WebhookEvent.objects.create(
+        integration=integration, event_id=f"rejected:{uuid.uuid4().hex}", status=WebhookEvent.Status.REJECTED,
+        error=rejection.reason.replace("\x00", "\\x00"), raw_body=_kept(raw), signature_valid=signature_valid,
+    )
+    logger.warning("centra webhook for %s rejected (%s): %s", integration.slug, rejection.status, rejection.reason)
+
+
+def store_events(integration: Integration, events: Iterable[CentraEvent]) -> list[CentraEvent]:
+    """Store the events not seen before and return them. Redeliveries are stored once."""
+    unique = {event.event_id: event for event in events}
+    seen = set(
+        WebhookEvent.objects.filter(integration=integration, event_id__in=list(unique))
+        .values_list("event_id", flat=True)
+    )
+    fresh = [event for event_id, event in unique.items() if event_id not in seen]
+    kinds = set(integration.flows.values_list("kind", flat=True))
+    now = timezone.now()
+    rows = []
+    for event in fresh:
+        row = WebhookEvent(
+            integration=integration, event_id=event.event_id, object_type=event.type, object_id=event.object_id,
+            action=event.action, payload=event.as_payload(), signature_valid=True,
+        )
+        if EVENT_FLOWS.get(event.type) not in kinds:  # nothing will ever pick it up: close it now
+            row.status, row.processed_at = WebhookEvent.Status.PROCESSED, now
+            row.error = f"No flow of this integration handles {event.type} events."
+        rows.append(row)
+    WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return fresh
+
+
+def pending_run_key(flow: Flow) -> str:
+    return f"webhook-run:flow:{flow.pk}"
+
+
+def request_run(flow: Flow) -> bool:
+    """Queue a webhook run of `flow` unless one is already waiting. True if one was queued."""
+    if not shared_limiter().try_acquire(pending_run_key(flow), PENDING_RUN):
+        return False
+    transaction.on_commit(lambda: async_task(
+        "integrations.tasks.run_flow_task", flow.pk, SyncRun.Trigger.WEBHOOK,
+        task_name=f"{flow} (webhook)", group=f"flow-{flow.pk}",
+    ))
+    return True
+
+
+def request_runs(integration: Integration, events: Iterable[CentraEvent]) -> int:
+    """Ask for a run of every enabled flow the events concern (a live integration only)."""
+    kinds = {EVENT_FLOWS[event.type] for event in events if event.type in EVENT_FLOWS}
+    if not kinds or integration.status != Integration.Status.LIVE:
+        return 0
+    return sum(request_run(flow) for flow in integration.flows.filter(kind__in=kinds, enabled=True))
+
+
+# --- the endpoint ---------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def centra_webhook(request: HttpRequest, slug: str) -> JsonResponse:
+    """POST /hooks/centra/<integration slug>/ — 202 once the events are stored, 4xx if refused."""
+    integration = get_object_or_404(
+        Integration.objects.select_related("source"), slug=slug, source__kind=Connection.Kind.CENTRA
+    )
+    raw, signed = b"", False
+    try:
+        raw = read_body(request)
+        secret = integration.source.credentials.get("webhook_secret", "")
+        verify_signature(secret, request.headers.get(SIGNATURE_HEADER), raw)
+        signed = True
+        events = parse_events(raw)
+    except Rejected as rejection:
+        record_rejection(integration, rejection, raw or rejection.body, signature_valid=signed)
+        return JsonResponse({"error": rejection.reason}, status=rejection.status)
+    fresh = store_events(integration, events)
+    runs = request_runs(integration, fresh)
+    return JsonResponse({"received": len(events), "new": len(fresh), "runs_requested": runs}, status=202)
+
+
+# --- processing from the store --------------------------------------------------------------
+
+
+def _received(flow: Flow):
+    return WebhookEvent.objects.filter(integration_id=flow.integration_id, status=WebhookEvent.Status.RECEIVED)
+
+
+def pending_records(flow: Flow, limit: int = PENDING_LIMIT) -> list[tuple[str, str]]:
+    """(source_id, source_parent) of the objects received events ask `flow` to handle.
+
+    One pair per object however many events named it, oldest first, at most `limit` (the rest
+    stay for the next run). For the orders flow the source id is the shipment id and the parent
+    is empty. Call it when a run starts: it first releases the flow's pending-run slot, so an
+    event arriving from now on asks for another run; and it closes the events that only signal
+    a change (order events), since this run's incremental pass fetches what they point at.
+    """
+    shared_limiter().reset(pending_run_key(flow))
+    received = _received(flow)
+    signals = [kind for kind, flow_kind in EVENT_FLOWS.items()
+               if flow_kind == flow.kind and kind != RECORD_TYPES.get(flow.kind)]
+    if signals:
+        received.filter(object_type__in=signals).update(
+            status=WebhookEvent.Status.PROCESSED, processed_at=timezone.now()
+        )
+    record_type = RECORD_TYPES.get(flow.kind)
+    if record_type is None:
+        return []
+    objects = (received.filter(object_type=record_type).values("object_id")
+               .annotate(first=Min("id")).order_by("first")[:limit])
+    return [(row["object_id"], "") for row in objects]
+
+
+def mark_processed(flow: Flow, source_ids: Iterable[str], failed: Mapping[str, str] | None = None, *,
+                   received_before: datetime | None = None) -> int:
+    """Close the received events of these objects: PROCESSED, or FAILED with the error given in
+    `failed` (source id -> why it could not be fetched). Returns the number of events closed.
+
+    Pass the run's `started_at` as `received_before`: an event that arrived after the run began
+    may describe a change the run did not see, so it stays pending for the next run.
+    """
+    events = _received(flow).filter(object_type=RECORD_TYPES.get(flow.kind, ""))
+    if received_before is not None:
+        events = events.filter(received_at__lte=received_before)
+    failed = dict(failed or {})
+    done = sorted({str(source_id) for source_id in source_ids} - set(failed))
+    now = timezone.now()
+    closed = 0
+    for start in range(0, len(done), 500):
+        closed += events.filter(object_id__in=done[start:start + 500]).update(
+            status=WebhookEvent.Status.PROCESSED, processed_at=now, error=""
+        )
+    for source_id, error in failed.items():
+        closed += events.filter(object_id=str(source_id)).update(
+            status=WebhookEvent.Status.FAILED, processed_at=now, error=str(error)[:2000]
+        )
+    return closed

@@ -1,0 +1,30 @@
+"""Centra catalog -> domain documents: one product size becomes one article.
+
+The article number is the size's SKU (Centra derives it from product + variant + size numbers);
+the description names the product, variant and size so a bookkeeper can tell sizes apart.
+"""
+
+from decimal import Decimal
+
+from integrations.documents import Article
+
+from .transforms import money, text, truncate
+
+DESCRIPTION_MAX = 200  # Fortnox's Article.Description limit (fortnox.md §5.4)
+
+
+def article_description(product: dict, variant: dict, size: dict) -> str:
+    parts = [text(product.get("name")), text(variant.get("name")), text(size.get("description"))]
+    return truncate(" ".join(part.strip() for part in parts if part and part.strip()), DESCRIPTION_MAX)
+
+
+def article_from_size(product: dict, variant: dict, size: dict, *, service: bool = False,
+                      sales_price: Decimal | None = None) -> Article:
+    return Article(
+        source_id=text(size.get("id")),
+        article_number=text(size.get("SKU")).strip(),
+        description=article_description(product, variant, size) or text(size.get("SKU")),
+        ean=text(size.get("EAN")).strip(),
+        service=service,
+        sales_price=money(sales_price) if sales_price is not None else None,
+    )

@@ -1,0 +1,104 @@
+"""Applying an integration's field mappings and value maps; installing presets; go-live checks."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from integrations.errors import SyncError
+
+from .models import Bookkeeping, FieldMapping, ValueMapEntry
+from .paths import resolve
+from .presets import PRESETS, REQUIRED, TARGET_LIMITS
+from .transforms import TRANSFORMS
+
+
+@dataclass(frozen=True)
+class Rule:
+    target: str
+    source_path: str
+    transform: str
+    argument: str
+
+
+class MappingSet:
+    """An integration's mappings for one flow kind, loaded once per run."""
+
+    def __init__(self, rules: list[Rule], value_maps: dict[str, dict[str, str]]):
+        self.rules = rules
+        self.value_maps = value_maps
+
+    @classmethod
+    def for_flow(cls, integration, flow_kind: str) -> "MappingSet":
+        install_preset(integration, flow_kind)
+        rules = [
+            Rule(m.target, m.source_path, m.transform, m.argument)
+            for m in FieldMapping.objects.filter(integration=integration, flow_kind=flow_kind)
+        ]
+        value_maps: dict[str, dict[str, str]] = defaultdict(dict)
+        for entry in ValueMapEntry.objects.filter(integration=integration):
+            value_maps[entry.map_name][entry.source_value] = entry.target_value
+        return cls(rules, dict(value_maps))
+
+    def apply(self, record: dict) -> dict[str, dict]:
+        """Target values grouped by document: {"Invoice": {...}, "Customer": {...}}.
+
+        Empty results are left out, so the ERP's own defaults apply to them.
+        """
+        documents: dict[str, dict] = defaultdict(dict)
+        for rule in self.rules:
+            value = resolve(record, rule.source_path) if rule.source_path else None
+            try:
+                value = self._transform(rule, value, record)
+            except (TypeError, ValueError) as exc:
+                raise SyncError(
+                    "invalid_source_data", f"Mapping {rule.target} <- {rule.source_path or rule.argument}: {exc}"
+                ) from exc
+            if value in (None, ""):
+                continue
+            document, _, field = rule.target.partition(".")
+            documents[document][field] = value
+        return dict(documents)
+
+    def _transform(self, rule: Rule, value, record):
+        if not rule.transform:
+            return value if not isinstance(value, (dict, list)) else None
+        if rule.transform == "value_map":
+            return self.value_maps.get(rule.argument, {}).get(str(value)) if value is not None else None
+        argument = rule.argument
+        if rule.transform == "truncate" and not argument:
+            argument = str(TARGET_LIMITS.get(rule.target, ""))
+        return TRANSFORMS[rule.transform](value, argument, record)
+
+
+@transaction.atomic
+def install_preset(integration, flow_kind: str, *, reset: bool = False) -> int:
+    """Give the integration the preset's mappings for `flow_kind` (once; `reset` restores them)."""
+    existing = FieldMapping.objects.filter(integration=integration, flow_kind=flow_kind)
+    if reset:
+        existing.delete()
+    elif existing.exists():
+        return 0
+    specs = PRESETS.get(flow_kind, [])
+    FieldMapping.objects.bulk_create([
+        FieldMapping(integration=integration, flow_kind=flow_kind, target=spec.target, source_path=spec.source_path,
+                     transform=spec.transform, argument=spec.argument, position=index)
+        for index, spec in enumerate(specs)
+    ])
+    return len(specs)
+
+
+def unmapped_required(integration, flow_kind: str) -> list[str]:
+    """Targets the flow cannot work without that have no mapping (what blocks going live)."""
+    mapped = set(
+        FieldMapping.objects.filter(integration=integration, flow_kind=flow_kind)
+        .exclude(source_path="", transform__in=["", "value_map"])
+        .values_list("target", flat=True)
+    )
+    if not FieldMapping.objects.filter(integration=integration, flow_kind=flow_kind).exists():
+        mapped = {spec.target for spec in PRESETS.get(flow_kind, [])}  # the preset applies on first run
+    return [target for target in REQUIRED.get(flow_kind, []) if target not in mapped]
+
+
+def bookkeeping_for(integration) -> Bookkeeping:
+    return Bookkeeping.objects.get_or_create(integration=integration)[0]

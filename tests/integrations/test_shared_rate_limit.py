@@ -1,0 +1,158 @@
+"""The rate limit of a connection holds across processes: every worker shares one window."""
+
+import logging
+import uuid
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from integrations.connectors.ratelimit import (
+    DatabaseSlidingWindow,
+    Limit,
+    RedisSlidingWindow,
+    SlidingWindowLimiter,
+    shared_limiter,
+)
+from integrations.management.commands.bench_rate_limit import hammer, max_in_window
+from integrations.models_ratelimit import RateLimitSlot
+
+# Workers stamp the time just after `acquire` returns, a little after the slot was granted; on a
+# busy machine that lag differs between processes by a few milliseconds. Windows are checked this
+# much shorter than the limit's, so only a real excess, not that lag, can fail the test.
+MEASURING_SLACK = 0.05
+T0 = 1_700_000_000.0
+
+
+@pytest.fixture
+def redis_url():
+    url = settings.REDIS_URL or "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"Redis does not answer at {url}")
+    return url
+
+
+class FakeClock:
+    def __init__(self, now: float = T0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture(params=["memory", "db", "redis"])
+def limiter(request, clock):
+    if request.param == "memory":
+        yield SlidingWindowLimiter(clock=clock, sleep=clock.sleep)
+    elif request.param == "db":
+        request.getfixturevalue("db")
+        yield DatabaseSlidingWindow(clock=clock, sleep=clock.sleep)
+    else:
+        namespace = f"test:{uuid.uuid4().hex}"
+        limiter = RedisSlidingWindow(request.getfixturevalue("redis_url"), namespace=namespace, clock=clock,
+                                     sleep=clock.sleep)
+        yield limiter
+        limiter.reset()
+
+
+def test_a_full_window_waits_until_its_oldest_slot_leaves(limiter, clock):
+    limit = Limit(3, 10.0)
+    for second in range(3):
+        clock.now = T0 + second
+        assert limiter.acquire("connection:1", limit) == 0
+    clock.now = T0 + 5
+    assert limiter.try_acquire("connection:1", limit) is False
+    assert limiter.acquire("connection:1", limit) == pytest.approx(5.0)  # the slot of T0 leaves at T0 + 10
+    assert clock.now == pytest.approx(T0 + 10)
+    assert limiter.acquire("connection:1", limit) == pytest.approx(1.0)  # then the slot of T0 + 1
+    assert limiter.try_acquire("connection:2", limit) is True  # another connection has its own window
+
+
+def test_a_slot_exactly_one_window_old_has_left(limiter, clock):
+    limit = Limit(1, 2.0)
+    assert limiter.try_acquire("connection:1", limit) is True
+    clock.now = T0 + 1.999
+    assert limiter.try_acquire("connection:1", limit) is False
+    clock.now = T0 + 2.0
+    assert limiter.try_acquire("connection:1", limit) is True
+
+
+def test_reset_of_one_key_keeps_the_others(limiter):
+    limit = Limit(1, 60.0)
+    assert limiter.try_acquire("a", limit) and limiter.try_acquire("b", limit)
+    limiter.reset("a")
+    assert limiter.try_acquire("a", limit) is True
+    assert limiter.try_acquire("b", limit) is False
+
+
+def test_database_window_keeps_at_most_one_window_of_rows(db, clock):
+    limiter = DatabaseSlidingWindow(clock=clock, sleep=clock.sleep)
+    limit = Limit(5, 1.0)
+    for step in range(50):
+        clock.now = T0 + step * 0.1
+        limiter.acquire("connection:1", limit)
+    assert RateLimitSlot.objects.filter(window__key="connection:1").count() <= limit.requests
+
+
+def test_redis_keys_are_namespaced_and_expire(redis_url):
+    namespace = f"test:{uuid.uuid4().hex}"
+    limiter = RedisSlidingWindow(redis_url, namespace=namespace)
+    limiter.acquire("connection:1", Limit(5, 2.0))
+    ttl_ms = redis.Redis.from_url(redis_url).pttl(f"{namespace}:connection:1")
+    assert 0 < ttl_ms <= 3000
+    limiter.reset()
+    assert redis.Redis.from_url(redis_url).exists(f"{namespace}:connection:1") == 0
+
+
+def test_unreachable_redis_falls_back_to_limiting_in_process(caplog, clock):
+    limiter = RedisSlidingWindow("redis://127.0.0.1:1/0", clock=clock, sleep=clock.sleep)
+    limit = Limit(2, 10.0)
+    with caplog.at_level(logging.WARNING, logger="integrations.connectors.ratelimit"):
+        assert limiter.acquire("connection:1", limit) == 0
+        assert limiter.acquire("connection:1", limit) == 0
+        assert limiter.acquire("connection:1", limit) == pytest.approx(10.0)
+    assert "Redis unavailable" in caplog.text
+
+
+def test_shared_limiter_is_redis_when_configured_and_the_database_otherwise(settings, redis_url):
+    settings.REDIS_URL = ""
+    assert isinstance(shared_limiter(), DatabaseSlidingWindow)
+    settings.REDIS_URL = redis_url
+    assert isinstance(shared_limiter(), RedisSlidingWindow)
+    assert shared_limiter() is shared_limiter()
+
+
+def test_max_in_window_counts_half_open_windows():
+    assert max_in_window([0.0, 0.5, 1.0, 1.2, 1.9, 2.0], 1.0) == 3  # [1.0, 2.0) holds 1.0, 1.2, 1.9
+    assert max_in_window([], 1.0) == 0
+
+
+@pytest.mark.parametrize("backend", ["redis", "db"])
+def test_four_worker_processes_on_one_connection_stay_under_the_limit(backend, request):
+    if backend == "redis":
+        target = request.getfixturevalue("redis_url")
+    else:
+        request.getfixturevalue("transactional_db")  # the workers must see committed rows
+        target = str(connection.settings_dict["NAME"])
+    limit = Limit(10, 1.0)
+
+    result = hammer(backend, target, limit=limit, workers=4, per_worker=10)
+
+    stamps = result.timestamps
+    assert len(stamps) == 40
+    assert result.max_in_window(limit.per_seconds - MEASURING_SLACK) <= limit.requests
+    # ... and the limiter did not throttle harder than it must: each window was used in full,
+    # so 40 acquisitions took three windows (the first ten go at once).
+    assert result.max_in_window(limit.per_seconds - MEASURING_SLACK) == limit.requests
+    assert 3 * limit.per_seconds - MEASURING_SLACK <= stamps[-1] - stamps[0] <= 3 * limit.per_seconds + 1.0
