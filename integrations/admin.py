@@ -1,7 +1,14 @@
 """The staff console. Thin: display and a few actions that call services."""
 
+import json
+
 from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+
+from mappings.admin import BookkeepingInline, FieldMappingInline, OssCountryInline, ValueMapEntryInline
 
 from .connections import check_connection
 from .crypto import mask
@@ -19,6 +26,7 @@ from .models import (
     SyncRun,
     WebhookEvent,
 )
+from .preview import preview
 from .tasks import enqueue_flow
 
 
@@ -80,8 +88,42 @@ class ConnectionAdmin(admin.ModelAdmin):
 class FlowInline(admin.TabularInline):
     model = Flow
     extra = 0
-    fields = ["kind", "enabled", "trigger", "schedule_minutes", "batch_size", "cursor"]
+    fields = ["kind", "enabled", "trigger", "schedule_minutes", "batch_size", "options", "preview_link"]
+    readonly_fields = ["preview_link"]
+    show_change_link = True
+
+    @admin.display(description="Dry run")
+    def preview_link(self, flow):
+        if not flow.pk:
+            return "-"
+        url = reverse("admin:integrations_flow_preview", args=[flow.pk])
+        return format_html('<a href="{}">Preview a record</a>', url)
+
+
+@admin.register(Flow)
+class FlowAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "enabled", "trigger", "schedule_minutes"]
+    list_filter = ["kind", "enabled"]
     readonly_fields = ["cursor"]
+    SOURCE_LABELS = {"orders": "Centra shipment id", "refunds": "Centra return id", "customers": "Centra customer id"}
+
+    def get_urls(self):
+        preview_url = path("<int:flow_id>/preview/", self.admin_site.admin_view(self.preview_view),
+                           name="integrations_flow_preview")
+        return [preview_url, *super().get_urls()]
+
+    def preview_view(self, request, flow_id):
+        flow = get_object_or_404(Flow.objects.select_related("integration__source", "integration__target"),
+                                 pk=flow_id)
+        source_id = request.GET.get("source_id", "")
+        result = preview(flow, source_id) if source_id else {}
+        context = {
+            **self.admin_site.each_context(request), "flow": flow, "source_id": source_id, "result": result,
+            "source_label": self.SOURCE_LABELS.get(flow.kind, "Source id"),
+            "documents_json": json.dumps(result.get("documents"), indent=2, ensure_ascii=False, default=str),
+            "title": f"Preview {flow}",
+        }
+        return TemplateResponse(request, "admin/integrations/flow/preview.html", context)
 
 
 @admin.register(Integration)
@@ -90,7 +132,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["name", "slug", "organization__name"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [FlowInline]
+    inlines = [FlowInline, BookkeepingInline, OssCountryInline, FieldMappingInline, ValueMapEntryInline]
     actions = ["run_enabled_flows_now"]
 
     @admin.action(description="Run the enabled flows now (in the background)")

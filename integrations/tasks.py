@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db.models import Max
 from django.utils import timezone
 from django_q.models import Schedule
-from django_q.tasks import async_task
+from django_q.tasks import async_chain, async_task
 
 from .flows.runner import RunInProgress, run_flow
 from .models import Flow, Integration, SyncRun
@@ -43,6 +43,18 @@ def enqueue_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL) -> str:
         "integrations.tasks.run_flow_task", flow.pk, trigger,
         task_name=f"{flow} ({trigger})", group=f"flow-{flow.pk}",
     )
+
+
+# Flows that depend on others run after them: invoices need customers, credits need invoices.
+FLOW_ORDER = [Flow.Kind.PRODUCTS, Flow.Kind.CUSTOMERS, Flow.Kind.ORDERS, Flow.Kind.REFUNDS, Flow.Kind.STOCK]
+
+
+def enqueue_first_sync(integration: Integration) -> list[str]:
+    """Every enabled flow once, one after the other in dependency order (one chained task)."""
+    flows = sorted(integration.flows.filter(enabled=True), key=lambda flow: FLOW_ORDER.index(flow.kind))
+    async_chain([("integrations.tasks.run_flow_task", (flow.pk, SyncRun.Trigger.MANUAL)) for flow in flows],
+                group=f"first-sync-{integration.pk}")
+    return [flow.kind for flow in flows]
 
 
 def run_due_flows() -> int:

@@ -74,8 +74,14 @@ def _orders(store):
         billing_address=_address("Anna", "Berg", "Storgatan 1", "11122", "Stockholm", "SE", anna.email),
     )
     coat, scarf = list(two_batches.lines.order_by("id"))
-    centra.create_shipment(two_batches, {coat: 1})
+    coat_shipment = centra.create_shipment(two_batches, {coat: 1})
+    centra.complete_shipment(coat_shipment)
     centra.complete_shipment(centra.create_shipment(two_batches, {scarf: 1}))
+    # The coat comes back: shipping refunded, a return fee charged (booked on its own account).
+    centra.complete_return(centra.create_return(
+        coat_shipment, {coat_shipment.lines.get(): 1}, shipping_refund=Decimal("49"), return_cost=Decimal("59"),
+        comment="Too small",
+    ))
 
     lukas = centra.create_customer(store, "lukas.meyer@example.de", "Lukas", "Meyer")
     discounted = centra.create_order(
@@ -84,7 +90,12 @@ def _orders(store):
         lines=[line("LS300WHTM", 2, "45.00", "50.00", 19)],
         billing_address=_address("Lukas", "Meyer", "Hauptstraße 5", "10115", "Berlin", "DE", lukas.email),
     )
-    centra.create_shipment(discounted)
+    eu_shipment = centra.create_shipment(discounted)
+    centra.complete_shipment(eu_shipment)
+    # One of two shirts comes back: its share of the voucher is taken back (OSS DE on the credit too).
+    centra.complete_return(centra.create_return(
+        eu_shipment, {eu_shipment.lines.get(): 1}, voucher_value=centra.FROM_SHIPMENT, comment="Wrong colour",
+    ))
 
     ola = centra.create_customer(store, "ola.nordmann@example.no", "Ola", "Nordmann")
     export = centra.create_order(
@@ -185,6 +196,9 @@ def seed(site_url: str, *, fast: bool = False) -> Integration:
         integration=integration, kind=Flow.Kind.ORDERS,
         defaults={"enabled": True, "trigger": Flow.Trigger.SHIPMENT_CREATED, "schedule_minutes": 5},
     )
+    for kind in (Flow.Kind.CUSTOMERS, Flow.Kind.REFUNDS):
+        Flow.objects.get_or_create(integration=integration, kind=kind,
+                                   defaults={"enabled": True, "schedule_minutes": 5})
     _bookkeeping(integration, tenant)
     return integration
 

@@ -88,7 +88,9 @@ class ProductsFlow(FlowKind):
 
     def _records(self, products: list[dict], only: set[str] | None = None) -> list[SourceRecord]:
         variant_ids = [variant["id"] for product in products for variant in product.get("variants") or []]
-        prices = self.catalog.variant_prices(self.pricelist_id(), variant_ids) if self.pricelist_name else {}
+        prices = {}
+        if self.pricelist_name and variant_ids:
+            prices = self.catalog.variant_prices(self.pricelist_id(), variant_ids)
         records = []
         for product in products:
             for variant in product.get("variants") or []:

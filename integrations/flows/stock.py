@@ -2,8 +2,8 @@
 
 Incremental runs read the articles Fortnox changed since the last run (with an overlap) and push
 a quantity only when it differs from the one we last pushed for that article. A full pass (the
-nightly reconciliation) reads every article, compares it with Centra's physical stock and
-corrects only the drift, counting the corrections.
+nightly reconciliation, and the very first run) reads every article, compares it with Centra's
+physical stock and corrects only the drift, counting the corrections.
 
 Each article goes to one Centra size, found by SKU (or EAN, per the flow's `match_on`). A SKU can
 live on several products (seasonal collections): the Active product wins, then Inactive, then
@@ -205,7 +205,7 @@ class StockFlow(FlowKind):
         )
 
     def _no_size_message(self, level: StockLevel) -> str:
-        article = f"Fortnox article {level.article_number} ({level.description})"
+        article = f"Fortnox article {level.article_number}, {level.description!r}"
         if self.match_on == "ean":
             if not level.ean:
                 return (f"{article} has no EAN, and this flow matches Centra sizes by EAN: add the EAN in "

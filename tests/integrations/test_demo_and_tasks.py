@@ -38,11 +38,25 @@ def test_seeding_twice_changes_nothing(live_server):
     assert Integration.objects.get(slug="demo").target.credentials == credentials
 
 
-def test_seed_demo_command_queues_the_first_run(live_server, capsys):
+def test_seed_demo_command_queues_the_first_sync_in_dependency_order(live_server, capsys):
     call_command("seed_demo", "--site-url", live_server.url)
 
-    assert "admin / junipeer-demo" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "admin / junipeer-demo" in out
+    assert "customers -> orders -> refunds" in out
     assert get_broker().queue_size() >= 1
+
+
+def test_demo_refunds_credit_the_returned_goods_after_the_orders_run(live_server):
+    integration = demo.seed(live_server.url, fast=True)
+    for kind in (Flow.Kind.CUSTOMERS, Flow.Kind.ORDERS):
+        run_flow(integration.flows.get(kind=kind))
+
+    refunds = run_flow(integration.flows.get(kind=Flow.Kind.REFUNDS))
+
+    assert (refunds.created, refunds.failed) == (2, 0)
+    credits = [i for i in fortnox.invoices(fortnox.create_tenant("Demo Fashion AB")) if i["Credit"] == "true"]
+    assert {c["Currency"] for c in credits} == {"SEK", "EUR"}
 
 
 def test_run_flow_task_runs_the_flow_and_reports_the_summary(live_server):
@@ -57,15 +71,17 @@ def test_paused_integration_is_not_run_by_the_worker(live_server):
     integration = demo.seed(live_server.url, fast=True)
     Integration.objects.filter(pk=integration.pk).update(status=Integration.Status.PAUSED)
 
-    assert "nothing to do" in tasks.run_flow_task(integration.flows.get().pk)
+    assert "nothing to do" in tasks.run_flow_task(integration.flows.get(kind=Flow.Kind.ORDERS).pk)
     assert not SyncRun.objects.exists()
 
 
 def test_due_flows_are_enqueued_once_and_not_while_recent(live_server):
     integration = demo.seed(live_server.url, fast=True)
-    assert tasks.run_due_flows() == 1
-    run_flow(integration.flows.get())
-    assert tasks.run_due_flows() == 0  # ran less than schedule_minutes ago
+    enabled = list(integration.flows.filter(enabled=True))
+    assert tasks.run_due_flows() == len(enabled) >= 3
+    for flow in enabled:
+        run_flow(flow)
+    assert tasks.run_due_flows() == 0  # each ran less than schedule_minutes ago
 
 
 def test_worker_schedule_exists_after_migrate():

@@ -52,11 +52,10 @@ def clock():
 
 
 @pytest.fixture(params=["memory", "db", "redis"])
-def limiter(request, clock):
+def limiter(request, clock, db):
     if request.param == "memory":
         yield SlidingWindowLimiter(clock=clock, sleep=clock.sleep)
     elif request.param == "db":
-        request.getfixturevalue("db")
         yield DatabaseSlidingWindow(clock=clock, sleep=clock.sleep)
     else:
         namespace = f"test:{uuid.uuid4().hex}"
@@ -138,13 +137,10 @@ def test_max_in_window_counts_half_open_windows():
     assert max_in_window([], 1.0) == 0
 
 
+@pytest.mark.django_db(transaction=True)  # the workers must see committed rows
 @pytest.mark.parametrize("backend", ["redis", "db"])
 def test_four_worker_processes_on_one_connection_stay_under_the_limit(backend, request):
-    if backend == "redis":
-        target = request.getfixturevalue("redis_url")
-    else:
-        request.getfixturevalue("transactional_db")  # the workers must see committed rows
-        target = str(connection.settings_dict["NAME"])
+    target = request.getfixturevalue("redis_url") if backend == "redis" else str(connection.settings_dict["NAME"])
     limit = Limit(10, 1.0)
 
     result = hammer(backend, target, limit=limit, workers=4, per_worker=10)

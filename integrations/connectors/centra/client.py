@@ -143,6 +143,10 @@ class CentraClient(ApiClient):
         ids = [int(i) for i in customer_ids]
         return self.customers_page({"id": ids}, page=1, limit=len(ids)) if ids else []
 
+    def markets(self) -> list[dict]:
+        query = "{ markets(limit: 200, page: 1) { id name assignedToCountries { code } } }"
+        return self.graphql(query)["markets"]
+
     def check(self) -> dict:
         """Cheapest authenticated call: the rate-limit state (needs no permission)."""
         return self.graphql("{ rateLimits { type intervalSeconds quota remainingQuota } }")

@@ -3,8 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.models import Flow
-from integrations.tasks import enqueue_flow
+from integrations.tasks import enqueue_first_sync
 from sandbox import demo
 
 
@@ -21,7 +20,7 @@ class Command(BaseCommand):
         integration = demo.seed(site_url)
         self.stdout.write(f"Demo integration '{integration.slug}' talks to the sandbox at {site_url}/sandbox/.")
         if not no_sync:
-            for flow in integration.flows.filter(enabled=True, kind=Flow.Kind.ORDERS):
-                enqueue_flow(flow)
-            self.stdout.write("Queued a first orders run; the worker started by `make run` picks it up.")
+            kinds = enqueue_first_sync(integration)
+            self.stdout.write(f"Queued a first sync ({' -> '.join(kinds)}); the worker started by `make run` "
+                              "picks it up.")
         self.stdout.write(f"Staff login: {demo.STAFF_USERNAME} / {demo.STAFF_PASSWORD}")

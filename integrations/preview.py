@@ -1,0 +1,70 @@
+"""Dry run: the exact documents a flow would send for one source record, without sending them."""
+
+from mappings.centra import (
+    MappingContext,
+    credit_invoice_from_return,
+    customer_from_fields,
+    customer_source_id,
+    invoice_from_shipment,
+)
+
+from .connections import centra_client, erp_for
+from .connectors.centra import CentraEvents
+from .errors import SyncError, describe
+from .links import get_link
+from .models import Flow
+
+UNKNOWN_CUSTOMER = "(matched or created when pushed)"
+
+
+def preview(flow: Flow, source_id: str) -> dict:
+    """{"documents": {...}} as the ERP would receive them, or {"error": ..., "advice": ...}."""
+    integration = flow.integration
+    source = centra_client(integration.source)
+    erp = erp_for(integration.target)
+    mapping = MappingContext.load(integration, flow.kind)
+    try:
+        documents = _documents(flow, source, erp, mapping, str(source_id).strip())
+    except SyncError as exc:
+        entry = describe(exc.code)
+        return {"error": exc.code, "message": exc.message, "advice": entry.advice}
+    return {"documents": documents}
+
+
+def _customer_number(flow, customer) -> str:
+    link = get_link(flow.integration, "customer", customer.source_id)
+    return link.target_id if link and link.is_linked else UNKNOWN_CUSTOMER
+
+
+def _documents(flow, source, erp, mapping, source_id: str) -> dict:
+    if flow.kind == Flow.Kind.ORDERS:
+        if not source_id.isdigit():
+            raise SyncError("invalid_source_data", "Give a Centra shipment id (a number).")
+        order_ids = CentraEvents(source).order_ids_of_shipments([int(source_id)])
+        for order in source.orders_by_id(order_ids):
+            for shipment in order.get("shipments") or []:
+                if str(shipment.get("id")) == source_id:
+                    invoice = invoice_from_shipment(order, shipment, mapping)
+                    return {"Customer": erp.customer_payload(invoice.customer),
+                            **erp.invoice_payload(invoice, _customer_number(flow, invoice.customer))}
+        raise SyncError("not_found", f"Centra has no shipment {source_id}.")
+    if flow.kind == Flow.Kind.REFUNDS:
+        returns = source.returns_by_id([source_id]) if source_id.isdigit() else []
+        if not returns:
+            raise SyncError("not_found", f"Centra has no return {source_id}.")
+        shipment_id = str(returns[0]["shipment"]["id"])
+        link = get_link(flow.integration, "invoice", shipment_id)
+        original = link.target_id if link and link.is_linked else f"(invoice of shipment {shipment_id})"
+        credit = credit_invoice_from_return(returns[0], mapping, original)
+        return {"Customer": erp.customer_payload(credit.customer),
+                **erp.invoice_payload(credit, _customer_number(flow, credit.customer))}
+    if flow.kind == Flow.Kind.CUSTOMERS:
+        customers = source.customers_by_id([source_id]) if source_id.isdigit() else []
+        if not customers:
+            raise SyncError("not_found", f"Centra has no customer {source_id}.")
+        record = customers[0]
+        customer = customer_from_fields(mapping.mappings.apply(record).get("Customer", {}),
+                                        source_id=customer_source_id(record, record.get("email") or ""),
+                                        what=f"Customer {source_id}")
+        return {"Customer": erp.customer_payload(customer)}
+    raise SyncError("flow_misconfigured", f"The {flow.kind} flow has no preview.")

@@ -1,0 +1,62 @@
+"""Mappings and bookkeeping in the console: inlines on the integration, and a settings page."""
+
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from integrations.connections import centra_client
+from integrations.errors import SyncError
+
+from .models import Bookkeeping, FieldMapping, OssCountry, ValueMapEntry
+
+
+class BookkeepingInline(admin.StackedInline):
+    model = Bookkeeping
+    can_delete = False
+    show_change_link = True
+    extra = 0
+
+
+class OssCountryInline(admin.TabularInline):
+    model = OssCountry
+    extra = 0
+
+
+class FieldMappingInline(admin.TabularInline):
+    model = FieldMapping
+    extra = 0
+    fields = ["flow_kind", "target", "source_path", "transform", "argument", "position"]
+
+
+class ValueMapEntryInline(admin.TabularInline):
+    model = ValueMapEntry
+    extra = 0
+
+
+def market_flags(market: dict) -> list[str]:
+    """Why a market is probably not one to sync: a test market, or one no country can buy in."""
+    flags = []
+    if "test" in market.get("name", "").lower():
+        flags.append("test market")
+    if not market.get("assignedToCountries"):
+        flags.append("inactive: no countries")
+    return flags
+
+
+@admin.register(Bookkeeping)
+class BookkeepingAdmin(admin.ModelAdmin):
+    list_display = ["integration", "home_country", "oss_enabled", "markets"]
+    readonly_fields = ["centra_markets"]
+
+    @admin.display(description="Markets in Centra")
+    def centra_markets(self, bookkeeping):
+        try:
+            markets = centra_client(bookkeeping.integration.source).markets()
+        except SyncError as exc:
+            return f"Cannot read Centra's markets: {exc}"
+        selected = set(bookkeeping.markets or [])
+        rows = [
+            (m["name"], "synced" if not selected or m["name"] in selected else "not synced",
+             ", ".join(market_flags(m)) or "-")
+            for m in markets
+        ]
+        return format_html_join("\n", "<div>{} — {} — <b>{}</b></div>", rows) or "none"
