@@ -39,6 +39,10 @@ class Booking:
             return self.oss.sales_account, self.oss.reduced_vat_rate if reduced else self.oss.vat_rate
         return b.eu_vat_account, vat_rate  # EU consumer, OSS off: home VAT
 
+    def gift_card(self) -> tuple[int, Decimal]:
+        """A sold gift card is money owed back in goods: a liability without VAT until redeemed."""
+        return self.bookkeeping.gift_card_account, ZERO
+
     def freight(self, goods_vat: Decimal) -> tuple[int, Decimal]:
         """Shipping follows the goods' VAT; at home it has its own account, elsewhere the goods'."""
         account, vat = self.goods(goods_vat)

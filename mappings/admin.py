@@ -1,11 +1,12 @@
 """Mappings and bookkeeping in the console: inlines on the integration, and a settings page."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
 from integrations.connections import centra_client
 from integrations.errors import SyncError
 
+from .defaults import read_defaults_from_fortnox
 from .models import Bookkeeping, FieldMapping, OssCountry, ValueMapEntry
 
 
@@ -46,6 +47,18 @@ def market_flags(market: dict) -> list[str]:
 class BookkeepingAdmin(admin.ModelAdmin):
     list_display = ["integration", "home_country", "oss_enabled", "markets"]
     readonly_fields = ["centra_markets"]
+    actions = ["read_defaults"]
+
+    @admin.action(description="Read default accounts from Fortnox")
+    def read_defaults(self, request, queryset):
+        for bookkeeping in queryset:
+            try:
+                changed = read_defaults_from_fortnox(bookkeeping.integration)
+            except SyncError as exc:
+                self.message_user(request, f"{bookkeeping.integration}: {exc}", messages.ERROR)
+                continue
+            summary = ", ".join(f"{field}={number}" for field, number in changed.items()) or "already up to date"
+            self.message_user(request, f"{bookkeeping.integration}: {summary}")
 
     @admin.display(description="Markets in Centra")
     def centra_markets(self, bookkeeping):

@@ -161,7 +161,8 @@ def line_row(order_line: dict, quantity: Decimal, booking: Booking) -> tuple[Inv
     if unit_price < 0 or not (0 <= vat <= 100) or not (0 <= discount <= 100):
         raise SyncError("invalid_source_data",
                         f"Order line {order_line.get('id')} has an impossible price, VAT or discount.")
-    account, booked_vat = booking.goods(vat)
+    is_gift_card = sku in (booking.bookkeeping.gift_card_skus or [])
+    account, booked_vat = booking.gift_card() if is_gift_card else booking.goods(vat)
     row = InvoiceRow(description, quantity, original, booked_vat, article_number=sku,
                      discount_percent=discount, account=account)
     # Show the discount when Fortnox's percentage arithmetic lands on Centra's price to the öre;

@@ -120,6 +120,9 @@ class Bookkeeping(models.Model):
     return_fee_account = account_field("Return fees charged to the customer (never shipping).", 3540)
     return_fee_article = models.CharField(max_length=50, blank=True)
     gift_card_account = account_field("Gift cards sold (a liability, not a sale).", 2420)
+    gift_card_skus = models.JSONField(
+        default=list, blank=True, help_text="SKUs that are gift cards: booked on the gift card account without VAT."
+    )
     rounding_account = account_field("Öre rounding (ROUNDOFF).", 3740)
     rounding_decimals = models.PositiveSmallIntegerField(
         default=2, help_text="Round invoice totals to this many decimals; the difference goes on the rounding account."

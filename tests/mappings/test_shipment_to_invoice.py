@@ -115,3 +115,35 @@ def test_any_shipment_invoices_exactly_what_centra_captured(lines, shipping, dis
     invoice = invoice_from_shipment(order(order_lines, [ship]), ship, mapping_context())
 
     assert invoice.total == goods + shipping - voucher
+
+
+def test_configured_rounding_puts_the_ore_difference_on_the_rounding_account():
+    line = order_line(1, "SKU1", unit_price="99.60")
+    ship = shipment(1, [{"order_line": 1, "quantity": 1, "value": "99.60"}], total="100")
+    invoice = invoice_from_shipment(order([line], [ship]), ship, mapping_context(rounding_decimals=0))
+
+    [rounding] = [row for row in invoice.rows if row.description == "Rounding"]
+    assert (rounding.total, rounding.account, rounding.vat_percent) == (Decimal("0.40"), 3740, 0)
+    assert invoice.total == Decimal("100")
+
+
+def test_gift_card_is_booked_as_a_liability_without_vat():
+    card = order_line(1, "GIFT500", unit_price="500")
+    coat = order_line(2, "COAT", unit_price="1500")
+    ship = shipment(1, [{"order_line": 1, "quantity": 1, "value": "500"},
+                        {"order_line": 2, "quantity": 1, "value": "1500"}])
+    invoice = invoice_from_shipment(order([card, coat], [ship]), ship, mapping_context(gift_card_skus=["GIFT500"]))
+
+    assert [(row.account, row.vat_percent) for row in invoice.rows] == [(2420, 0), (3001, 25)]
+
+
+def test_export_and_reverse_charge_sales_carry_no_vat():
+    line = order_line(1, "SKU1", unit_price="100")
+    ship = shipment(1, [{"order_line": 1, "quantity": 1, "value": "100"}])
+    export = invoice_from_shipment(order([line], [ship], country="NO", is_eu=False), ship, mapping_context())
+    business = order([line], [ship], country="DE")
+    business["billingAddress"].update(companyName="Käufer GmbH", vatNumber="DE123456789")
+    reverse = invoice_from_shipment(business, ship, mapping_context())
+
+    assert [(row.account, row.vat_percent) for row in export.rows] == [(3105, 0)]
+    assert [(row.account, row.vat_percent) for row in reverse.rows] == [(3108, 0)]
