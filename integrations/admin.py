@@ -27,6 +27,7 @@ from .models import (
     WebhookEvent,
 )
 from .preview import preview
+from .retries import retry
 from .tasks import enqueue_flow
 
 
@@ -161,6 +162,12 @@ class SyncRunAdmin(admin.ModelAdmin):
     search_fields = ["flow__integration__slug", "error_code"]
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     inlines = [SyncRecordInline]
+    actions = ["retry_failed_records"]
+
+    @admin.action(description="Retry the failed records of the selected runs")
+    def retry_failed_records(self, request, queryset):
+        count = retry(SyncRecord.objects.filter(run__in=queryset), user=request.user)
+        self.message_user(request, f"Queued {count} failed record(s) for retry.")
 
     def has_add_permission(self, request):
         return False
@@ -169,11 +176,18 @@ class SyncRunAdmin(admin.ModelAdmin):
 @admin.register(SyncRecord)
 class SyncRecordAdmin(admin.ModelAdmin):
     list_display = ["source_id", "source_ref", "object_type", "status", "target_id", "error_code",
-                    "attempts", "superseded", "created_at"]
-    list_filter = ["status", "object_type", "error_code", "superseded", "integration"]
+                    "attempts", "next_retry_at", "dead", "superseded", "created_at"]
+    list_filter = ["status", "object_type", "error_code", "dead", "superseded", "integration"]
+    actions = ["retry_selected"]
     search_fields = ["source_id", "source_ref", "error_code", "target_id"]
     readonly_fields = [f.name for f in SyncRecord._meta.fields] + ["advice"]
     list_select_related = ["run"]
+
+    @admin.action(description="Retry the selected failed records (filter by error code to retry all of one kind)")
+    def retry_selected(self, request, queryset):
+        count = retry(queryset, user=request.user)
+        self.message_user(request, f"Queued {count} failed record(s) for retry; records that are not open "
+                                   "failures were left alone.")
 
     @admin.display(description="What to do")
     def advice(self, record):

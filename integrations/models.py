@@ -264,6 +264,10 @@ class SyncRecord(models.Model):
     response = models.JSONField(null=True, blank=True, help_text="What we got back (secrets redacted).")
     attempts = models.PositiveIntegerField(default=1)
     superseded = models.BooleanField(default=False, help_text="A later attempt of the same source record exists.")
+    next_retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next automatic retry is due; empty: waits for a manual retry."
+    )
+    dead = models.BooleanField(default=False, help_text="Out of automatic retries: parked until someone retries it.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -271,6 +275,7 @@ class SyncRecord(models.Model):
         indexes = [
             models.Index(fields=["integration", "object_type", "source_id"]),
             models.Index(fields=["integration", "status", "superseded"]),
+            models.Index(fields=["status", "superseded", "dead", "next_retry_at"]),
             models.Index(fields=["error_code"]),
         ]
 

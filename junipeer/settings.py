@@ -5,6 +5,7 @@ DATABASE_URL / REDIS_URL scales out to PostgreSQL and a Redis broker with no cod
 `DJANGO_ENV=production` turns on the production checks in `junipeer.checks`.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -92,7 +93,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests use a file too, not shared memory: the live server's threads then hold their own
     # connections, as the web server and the worker do in the embedded setup.
-    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / "test-db.sqlite3")})
+    # One file per test process, so suites run side by side (and by several people) never share one.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

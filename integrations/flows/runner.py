@@ -22,6 +22,7 @@ from ..connections import centra_client, check_connection, erp_for
 from ..errors import SyncError
 from ..links import ClaimedElsewhere
 from ..models import Flow, SyncRecord, SyncRun
+from ..retries import after_failure, due_failures
 from .base import FlowContext, FlowKind, Outcome, SourceRecord
 from .customers import CustomersFlow
 from .orders import OrdersFlow
@@ -60,10 +61,8 @@ def open_run(flow: Flow, trigger: str) -> SyncRun:
 
 
 def open_failures(flow: Flow) -> list[tuple[str, str]]:
-    """(source id, parent) of records whose latest attempt failed, oldest first."""
-    rows = SyncRecord.objects.filter(
-        run__flow=flow, status=Status.FAILED, superseded=False
-    ).order_by("created_at").values_list("source_id", "source_parent")
+    """(source id, parent) of failed records whose retry is due, oldest first."""
+    rows = due_failures(flow).order_by("created_at").values_list("source_id", "source_parent")
     return list(dict.fromkeys(rows))
 
 
@@ -147,6 +146,7 @@ class Runner:
             return
         exchanges = [e for journal in self.journals for e in journal][-MAX_KEPT_EXCHANGES:]
         attempts = previous[1] + 1 if previous and previous[0] == Status.FAILED else 1
+        retry = after_failure(outcome.error_code, attempts) if outcome.status == Status.FAILED else {}
         with transaction.atomic():
             earlier.update(superseded=True)
             SyncRecord.objects.create(
@@ -156,6 +156,7 @@ class Runner:
                 message=outcome.message[:5000], attempts=attempts,
                 request=outcome.request or [e.as_request() for e in exchanges] or None,
                 response=outcome.response or [e.as_response() for e in exchanges] or None,
+                **retry,
             )
 
     def flush(self, run: SyncRun) -> None:
