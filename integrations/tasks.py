@@ -73,9 +73,13 @@ def run_due_flows() -> int:
 
 
 def ensure_schedules(**kwargs) -> None:
-    """The minute tick that enqueues due flows (idempotent; run after every migrate)."""
+    """The minute tick that enqueues due flows, and the nightly stock reconciliations (idempotent;
+    run after every migrate and whenever flows change)."""
+    from .schedules import ensure_stock_reconciliation_schedules
+
     Schedule.objects.update_or_create(
         name=DUE_FLOWS_SCHEDULE,
         defaults={"func": "integrations.tasks.run_due_flows", "schedule_type": Schedule.MINUTES, "minutes": 1,
                   "repeats": -1},
     )
+    ensure_stock_reconciliation_schedules()

@@ -12,9 +12,11 @@ from django.db import transaction
 
 from integrations.connections import set_credentials
 from integrations.models import Connection, Flow, Integration, Membership, Organization
+from integrations.tasks import ensure_schedules
 from mappings.models import Bookkeeping, OssCountry
 
 from .centra import services as centra
+from .demo_catalog import seed_stock_and_products
 from .fortnox import services as fortnox
 
 SLUG = "demo"
@@ -200,6 +202,8 @@ def seed(site_url: str, *, fast: bool = False) -> Integration:
         Flow.objects.get_or_create(integration=integration, kind=kind,
                                    defaults={"enabled": True, "schedule_minutes": 5})
     _bookkeeping(integration, tenant)
+    seed_stock_and_products(integration)
+    ensure_schedules()
     return integration
 
 

@@ -15,6 +15,10 @@ machine that talks to that connection. Three backends give the same interface:
 `shared_limiter()` picks Redis when `settings.REDIS_URL` is set and the database otherwise;
 connections pass it to their clients as `limiter=`. A slot cannot be handed back: a request that
 was made counts against the remote limit whether or not it succeeded.
+
+The shared backends keep each slot `SHARED_MARGIN` longer than the window: the API counts
+requests by when they reach it, and requests granted exactly one window apart can arrive less
+than a window apart (scheduling, network), which a strict API answers with 429.
 """
 
 import logging
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 logger = logging.getLogger(__name__)
 
 REDIS_NAMESPACE = "junipeer:ratelimit"
+SHARED_MARGIN = 0.05  # seconds
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,13 @@ class Limit:
 class WindowLimiter(ABC):
     """Blocking and non-blocking acquisition over a backend's one atomic step, `take`."""
 
-    def __init__(self, sleep=time.sleep):
+    def __init__(self, sleep=time.sleep, margin: float = 0.0):
         self._sleep = sleep
+        self._margin = margin
+
+    def span(self, limit: Limit) -> float:
+        """How long a slot stays in the window: the limit's window plus this limiter's margin."""
+        return limit.per_seconds + self._margin
 
     @abstractmethod
     def take(self, key: str, limit: Limit) -> float:
@@ -81,8 +91,8 @@ class WindowLimiter(ABC):
 class SlidingWindowLimiter(WindowLimiter):
     """Windows in process memory, shared by the threads of one process."""
 
-    def __init__(self, clock=time.monotonic, sleep=time.sleep):
-        super().__init__(sleep)
+    def __init__(self, clock=time.monotonic, sleep=time.sleep, margin: float = 0.0):
+        super().__init__(sleep, margin)
         self._clock = clock
         self._lock = threading.Lock()
         self._windows: dict[str, deque[float]] = {}
@@ -91,12 +101,12 @@ class SlidingWindowLimiter(WindowLimiter):
         with self._lock:
             now = self._clock()
             window = self._windows.setdefault(key, deque())
-            while window and window[0] <= now - limit.per_seconds:
+            while window and window[0] <= now - self.span(limit):
                 window.popleft()
             if len(window) < limit.requests:
                 window.append(now)
                 return 0.0
-            return window[0] + limit.per_seconds - now
+            return window[0] + self.span(limit) - now
 
     def reset(self, key: str | None = None) -> None:
         with self._lock:
@@ -134,23 +144,24 @@ class RedisSlidingWindow(WindowLimiter):
     failing every sync while the limiter's store is down.
     """
 
-    def __init__(self, url: str, *, namespace: str = REDIS_NAMESPACE, clock=None, sleep=time.sleep):
+    def __init__(self, url: str, *, namespace: str = REDIS_NAMESPACE, clock=None, sleep=time.sleep,
+                 margin: float = SHARED_MARGIN):
         import redis
 
-        super().__init__(sleep)
+        super().__init__(sleep, margin)
         self._errors = redis.RedisError
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._script = self._redis.register_script(TAKE_SCRIPT)
         self._namespace = namespace
         self._clock = clock  # None: Redis' clock, the one every machine shares
-        self._fallback = SlidingWindowLimiter(clock=clock or time.monotonic, sleep=sleep)
+        self._fallback = SlidingWindowLimiter(clock=clock or time.monotonic, sleep=sleep, margin=margin)
 
     def _key(self, key: str) -> str:
         return f"{self._namespace}:{key}"
 
     def take(self, key: str, limit: Limit) -> float:
         now = "" if self._clock is None else str(round(self._clock() * 1_000_000))
-        window = math.ceil(limit.per_seconds * 1_000_000)
+        window = math.ceil(self.span(limit) * 1_000_000)
         try:
             wait = self._script(keys=[self._key(key)], args=[limit.requests, window, now, uuid.uuid4().hex])
         except self._errors as exc:
@@ -178,8 +189,9 @@ class DatabaseSlidingWindow(WindowLimiter):
     workers on several machines share the window; keep their clocks in sync (NTP).
     """
 
-    def __init__(self, *, using: str = "default", clock=time.time, sleep=time.sleep):
-        super().__init__(sleep)
+    def __init__(self, *, using: str = "default", clock=time.time, sleep=time.sleep,
+                 margin: float = SHARED_MARGIN):
+        super().__init__(sleep, margin)
         self._using = using
         self._clock = clock
 
@@ -187,21 +199,21 @@ class DatabaseSlidingWindow(WindowLimiter):
         # Imported here: connectors are plain HTTP code, importable before Django's apps load.
         from django.db import transaction
 
-        from integrations.models_ratelimit import RateLimitSlot
+        from integrations.models import RateLimitSlot
 
         with transaction.atomic(using=self._using):
             window = self._lock_window(key)
             now = self._clock()
             slots = RateLimitSlot.objects.using(self._using).filter(window_id=window)
-            slots.filter(taken_at__lte=now - limit.per_seconds).delete()
+            slots.filter(taken_at__lte=now - self.span(limit)).delete()
             if slots.count() < limit.requests:
                 RateLimitSlot.objects.using(self._using).create(window_id=window, taken_at=now)
                 return 0.0
             oldest = slots.order_by("taken_at").values_list("taken_at", flat=True).first()
-            return oldest + limit.per_seconds - now
+            return oldest + self.span(limit) - now
 
     def _lock_window(self, key: str) -> int:
-        from integrations.models_ratelimit import RateLimitWindow
+        from integrations.models import RateLimitWindow
 
         windows = RateLimitWindow.objects.using(self._using)
         locked = windows.select_for_update().filter(key=key).values_list("pk", flat=True)
@@ -212,7 +224,7 @@ class DatabaseSlidingWindow(WindowLimiter):
         return pk
 
     def reset(self, key: str | None = None) -> None:
-        from integrations.models_ratelimit import RateLimitWindow
+        from integrations.models import RateLimitWindow
 
         windows = RateLimitWindow.objects.using(self._using)
         (windows if key is None else windows.filter(key=key)).delete()

@@ -142,7 +142,7 @@ class Runner:
             source_id=record.source_id, superseded=False,
         )
         previous = earlier.order_by("-created_at").values_list("status", "attempts").first()
-        if outcome.status == Status.SKIPPED and previous is None:
+        if outcome.status == Status.SKIPPED and (previous is None or previous[0] != Status.FAILED):
             return
         exchanges = [e for journal in self.journals for e in journal][-MAX_KEPT_EXCHANGES:]
         attempts = previous[1] + 1 if previous and previous[0] == Status.FAILED else 1

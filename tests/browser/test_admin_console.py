@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def seeded(live_server):
     integration = demo.seed(live_server.url, fast=True)
-    run_flow(integration.flows.get())
+    run_flow(integration.flows.get(kind="orders"))
     return integration
 
 
@@ -44,8 +44,11 @@ def test_staff_follow_a_run_record_by_record(page, live_server, seeded):
 def test_integration_page_shows_its_flows_inline(page, live_server, seeded):
     log_in(page, live_server)
     page.goto(f"{live_server.url}/admin/integrations/integration/{seeded.pk}/change/")
-    assert page.locator("#id_flows-0-kind").input_value() == "orders"
-    assert page.locator("#id_flows-0-enabled").is_checked()
+    kinds = [page.locator(f"#id_flows-{i}-kind").input_value() for i in range(5)]
+    assert sorted(kinds) == ["customers", "orders", "products", "refunds", "stock"]
+    assert all(page.locator(f"#id_flows-{i}-enabled").is_checked() for i in range(5))
+    assert page.locator("#id_oss_countries-0-country_code").input_value() == "DE"
+    assert "Customer.Email" in page.locator("#field_mappings-group").inner_text()
 
 
 def test_connection_credentials_are_write_only(page, live_server, seeded):

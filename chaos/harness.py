@@ -1,0 +1,188 @@
+"""The processes of a chaos run: the sandbox web server and the django-q2 worker clusters.
+
+Each process starts in its own session, so it is a process-group leader: a worker cluster
+(sentinel, pusher, monitor and worker processes) is killed as one with `killpg`, the way a
+machine or container dies. `Harness` is a context manager and stops every process it started
+on every way out (normal end, exception, Ctrl-C, SIGTERM); nothing is left running.
+"""
+
+import logging
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 10.0
+READY_TIMEOUT_SECONDS = 60.0
+
+
+def free_port() -> int:
+    """A port the kernel just handed out, so two runs (or a dev server) never collide."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a zombie member still counts as present; we only signal our own
+        return True
+    return True
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        logger.debug("process group %s is already gone", pgid)
+
+
+class Process:
+    """One started command, its process group and its log file."""
+
+    def __init__(self, name: str, args: list[str], env: dict, log_path: Path):
+        self.name = name
+        self.log_path = log_path
+        with open(log_path, "ab") as log:
+            self.popen = subprocess.Popen(
+                [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
+                cwd=settings.BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pgid = self.popen.pid  # a new session's leader: its pid is the group id
+
+    @property
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole group at once: no shutdown code runs, as when a machine dies."""
+        _signal_group(self.pgid, signal.SIGKILL)
+        self.popen.wait()
+
+    def stop(self) -> None:
+        """Ask the leader to stop, then SIGKILL whatever of the group is still there."""
+        if self.alive:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                logger.warning("%s did not stop within %.0f s: killing it", self.name, STOP_GRACE_SECONDS)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while _group_alive(self.pgid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _group_alive(self.pgid):
+            _signal_group(self.pgid, signal.SIGKILL)
+        if self.alive:
+            self.popen.wait()
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+class Harness:
+    """The sandbox server plus N worker clusters, all on one database (`env["DATABASE_URL"]`)."""
+
+    def __init__(self, *, env: dict, log_dir: Path, port: int, rng: random.Random):
+        self.env = env
+        self.log_dir = log_dir
+        self.port = port
+        self.rng = rng
+        self.server: Process | None = None
+        self.workers: list[Process] = []
+        self.retired: list[Process] = []  # killed workers, kept for their logs
+        self.started = 0
+
+    @property
+    def site_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "Harness":
+        self._previous_handlers = {
+            signum: signal.signal(signum, self._exit_on_signal) for signum in (signal.SIGTERM, signal.SIGHUP)
+        }
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.stop()
+        finally:
+            for signum, handler in self._previous_handlers.items():
+                signal.signal(signum, handler)
+
+    @staticmethod
+    def _exit_on_signal(signum, frame):
+        raise SystemExit(128 + signum)  # unwinds through __exit__, which stops every process
+
+    # --- the server ---------------------------------------------------------------------------
+
+    def start_server(self) -> None:
+        self.server = Process(
+            "sandbox server", ["runserver", f"127.0.0.1:{self.port}", "--noreload"], self.env,
+            self.log_dir / "server.log",
+        )
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if not self.server.alive:
+                raise RuntimeError(f"the sandbox server exited:\n{self.server.log_tail()}")
+            try:
+                if requests.get(f"{self.site_url}/sandbox/faults/centra", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"the sandbox server did not answer within {READY_TIMEOUT_SECONDS:.0f} s")
+
+    # --- the workers --------------------------------------------------------------------------
+
+    def start_worker(self) -> Process:
+        self.started += 1
+        worker = Process(f"worker {self.started}", ["qcluster"], self.env, self.log_dir / f"worker-{self.started}.log")
+        self.workers.append(worker)
+        return worker
+
+    def kill_random_worker(self) -> Process:
+        """SIGKILL one worker cluster, chosen at random, and start a fresh one in its place."""
+        victim = self.rng.choice(self.workers)
+        victim.kill()
+        self.workers.remove(victim)
+        self.retired.append(victim)
+        self.start_worker()
+        return victim
+
+    def check_workers(self) -> None:
+        """A worker that died on its own (not by our hand) is a failure of the run, not noise."""
+        for worker in self.workers:
+            if not worker.alive:
+                raise RuntimeError(f"{worker.name} exited by itself:\n{worker.log_tail()}")
+
+    def worker_logs(self) -> list[Path]:
+        return [worker.log_path for worker in [*self.retired, *self.workers]]
+
+    # --- stopping -----------------------------------------------------------------------------
+
+    def stop_workers(self) -> None:
+        while self.workers:
+            worker = self.workers.pop()
+            worker.stop()
+            self.retired.append(worker)
+
+    def stop(self) -> None:
+        """Workers first (they would only hammer a dead server), then the server."""
+        try:
+            self.stop_workers()
+        finally:
+            if self.server is not None:
+                self.server.stop()

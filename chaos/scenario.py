@@ -1,0 +1,255 @@
+"""The timeline of a chaos run.
+
+1. Build the world, start the sandbox server and the workers, turn the fault knobs up.
+2. Drive: orders and shipments arrive in waves; flow runs are asked for every few seconds (two
+   flows on one Fortnox connection, so both workers are busy); workers are SIGKILLed mid-run and
+   replaced; access tokens are expired server-side; the webhook endpoint is flooded.
+3. Drain: faults off; runs keep being asked for until every shipment is linked or time is up.
+4. Stop every process, then check the Fortnox tenant document by document (`check`).
+"""
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from random import Random
+
+import requests
+from django.utils import timezone
+
+from integrations.flows.orders import OrdersFlow
+from integrations.models import RecordLink, SyncRun
+from integrations.tasks import enqueue_flow
+from sandbox.centra.models import Shipment
+from sandbox.fortnox import services as fortnox
+
+from . import world as data
+from .check import Report, client_retries, compare
+from .harness import Harness
+from .webhooks import PER_CALL, Flood, endpoint_missing
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+ENQUEUE_EVERY_SECONDS = 3.0
+KILL_PATIENCE_SECONDS = 20.0  # how long a due kill waits for a run to be going
+STALL_SECONDS = 35.0  # longer than the engine's 30 s read timeout: the client itself gives up
+FAULT_OFF = {"rate_429": 0, "rate_5xx": 0, "rate_timeout": 0, "rate_lost_response": 0, "latency_ms": 0,
+             "next_429": 0, "next_5xx": 0, "next_timeout": 0, "next_lost_response": 0}
+
+
+@dataclass(frozen=True)
+class Options:
+    orders: int = 200
+    workers: int = 2
+    kills: int = 3
+    rate_429: float = 0.1
+    rate_5xx: float = 0.05
+    rate_timeout: float = 0.02
+    rate_lost: float = 0.05
+    timeout_seconds: float = 5.0  # how long an injected timeout hangs before the server answers 504
+    client_timeouts: int = 1  # hangs longer than the client's read timeout, one at a time
+    webhooks: int = 2000
+    customers: int = 40
+    drive_seconds: float = 120.0
+    drain_seconds: float = 240.0
+    access_token_ttl: int = 90
+    stale_seconds: int = 20
+    seed: int = 0
+    port: int = 0
+
+    @classmethod
+    def short(cls, **overrides) -> "Options":
+        """About a minute: fewer orders, one kill, a smaller flood, no 30 s client timeout."""
+        return replace(cls(orders=30, kills=1, webhooks=500, customers=12, client_timeouts=0, drive_seconds=25,
+                           drain_seconds=90, access_token_ttl=75), **overrides)
+
+    def as_args(self) -> list[str]:
+        """The command line that gives these options (to re-run in a private database)."""
+        return [arg for f in fields(self) for arg in (f"--{f.name.replace('_', '-')}", str(getattr(self, f.name)))]
+
+
+def set_faults(site_url: str, system: str, **knobs) -> dict:
+    response = requests.put(f"{site_url}/sandbox/faults/{system}", json=knobs, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+class Scenario:
+    def __init__(self, options: Options, *, log_dir: Path, port: int, say: Callable[[str], None]):
+        self.options = options
+        self.log_dir = log_dir
+        self.port = port
+        self.say = say
+        self.rng = Random(options.seed)
+        self.started = time.monotonic()
+        self.kills = 0
+        self.kills_mid_run = 0
+        self.last_kill_at = None  # runs that started before it may be orphans of a killed worker
+        self.token_expiries = 0
+        self.problems: list[str] = []
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def note(self, text: str) -> None:
+        self.say(f"[{self.elapsed():6.1f}s] {text}")
+
+    # --- the run -------------------------------------------------------------------------------
+
+    def run(self) -> Report:
+        o = self.options
+        env = {**os.environ, "Q_WORKERS": "1", "RUN_STALE_SECONDS": str(o.stale_seconds), "LOG_LEVEL": "INFO",
+               "PYTHONUNBUFFERED": "1"}
+        with Harness(env=env, log_dir=self.log_dir, port=self.port, rng=self.rng) as harness:
+            site_url = harness.site_url
+            env["SITE_URL"] = site_url
+            self.world = data.build(site_url, self.rng, access_token_ttl=o.access_token_ttl, customers=o.customers)
+            self.note(f"world {self.world.slug}: Centra store, Fortnox tenant, orders + customers flows "
+                      f"(seed {o.seed}, logs in {self.log_dir})")
+            harness.start_server()
+            for system in ("centra", "fortnox"):
+                set_faults(site_url, system, rate_429=o.rate_429, rate_5xx=o.rate_5xx, rate_timeout=o.rate_timeout,
+                           rate_lost_response=o.rate_lost, timeout_seconds=o.timeout_seconds)
+            self.note(f"sandbox on {site_url}; faults on: 429 {o.rate_429}, 5xx {o.rate_5xx}, "
+                      f"timeout {o.rate_timeout} ({o.timeout_seconds:g} s), lost response {o.rate_lost}")
+            for _ in range(o.workers):
+                harness.start_worker()
+            flood = self.drive(harness)
+            set_faults(site_url, "centra", **FAULT_OFF)
+            set_faults(site_url, "fortnox", **FAULT_OFF)
+            self.note("faults off; draining")
+            self.drain(harness)
+            harness.stop()
+            logs = harness.worker_logs()
+        self.note("all processes stopped; checking Fortnox document by document")
+        return Report(
+            comparison=compare(self.world, site_url), world=self.world, kills=self.kills,
+            kills_mid_run=self.kills_mid_run, token_expiries=self.token_expiries,
+            webhooks=flood.summary() if isinstance(flood, Flood) else flood,
+            client_retries=client_retries(logs), wall_seconds=self.elapsed(), problems=self.problems,
+        )
+
+    # --- drive ---------------------------------------------------------------------------------
+
+    def drive(self, harness: Harness) -> Flood | str:
+        o, world = self.options, self.world
+        waves = max(1, int(o.drive_seconds // 10))
+        wave_sizes = [o.orders // waves + (1 if i < o.orders % waves else 0) for i in range(waves)]
+        kill_times = [o.drive_seconds * (k + 1) / (o.kills + 1) for k in range(o.kills)]
+        expiry_times = [o.drive_seconds * 0.3, o.drive_seconds * 0.7]
+        stall_times = [o.drive_seconds * (k + 1) / (o.client_timeouts + 1) for k in range(o.client_timeouts)]
+        stalled_until_clear = False
+        missing = endpoint_missing(world.slug)
+        flood: Flood | str
+        if missing:
+            flood = f"NOT SENT: {missing}"
+            self.note(f"webhook flood skipped: {missing}")
+        else:
+            flood = Flood(harness.site_url, world.slug, world.webhook_secret, o.webhooks, self.rng)
+        calls_per_tick = math.ceil(o.webhooks / PER_CALL / max(1.0, o.drive_seconds * 0.8 / TICK_SECONDS))
+        drive_start = self.elapsed()
+        last_enqueue = -ENQUEUE_EVERY_SECONDS
+        wave = 0
+        while True:
+            now = self.elapsed() - drive_start
+            harness.check_workers()
+            if wave < waves and now >= o.drive_seconds * wave / waves:
+                shipped = data.ship_rest(world)
+                data.add_customers(world, 2)
+                shipped += data.place_orders(world, wave_sizes[wave])
+                wave += 1
+                self.note(f"wave {wave}/{waves}: {wave_sizes[wave - 1]} orders, {shipped} shipments")
+            if now - last_enqueue >= ENQUEUE_EVERY_SECONDS:
+                self.enqueue_runs()
+                last_enqueue = now
+            if expiry_times and now >= expiry_times[0]:
+                expiry_times.pop(0)
+                expired = fortnox.expire_access_tokens(world.tenant)
+                self.token_expiries += 1
+                self.note(f"expired {expired} Fortnox access tokens server-side")
+            if stall_times and now >= stall_times[0] and not stalled_until_clear:
+                stall_times.pop(0)
+                set_faults(harness.site_url, "fortnox", timeout_seconds=STALL_SECONDS, next_timeout=1)
+                stalled_until_clear = True
+                self.note(f"next Fortnox request hangs {STALL_SECONDS:g} s (past the client's read timeout)")
+            elif stalled_until_clear and not set_faults(harness.site_url, "fortnox")["next_timeout"]:
+                set_faults(harness.site_url, "fortnox", timeout_seconds=o.timeout_seconds)
+                stalled_until_clear = False
+            if kill_times and now >= kill_times[0] and self.try_kill(harness, overdue=now - kill_times[0]):
+                kill_times.pop(0)
+            if isinstance(flood, Flood):
+                flood.tick(self.shipment_ids(), calls_per_tick)
+                if flood.refused and not flood.stored_new:
+                    self.problems.append(f"webhook endpoint refused the flood: {flood.refused}")
+                    flood = f"REFUSED: {flood.summary()}"
+                    self.note(f"webhook flood stopped: {self.problems[-1]}")
+            flood_done = not isinstance(flood, Flood) or flood.done
+            if (wave >= waves and now >= o.drive_seconds and not kill_times and flood_done
+                    and not stalled_until_clear):
+                break
+            time.sleep(TICK_SECONDS)
+        shipped = data.ship_rest(world)
+        if shipped:
+            self.note(f"last {shipped} split orders shipped in full")
+        if isinstance(flood, Flood):
+            self.note(f"webhooks: {flood.summary()}")
+        return flood
+
+    def enqueue_runs(self) -> None:
+        for flow in self.world.flows:
+            enqueue_flow(flow, SyncRun.Trigger.SCHEDULE)
+
+    def live_runs(self) -> int:
+        """Runs going now that no killed worker left behind (those started before the last kill)."""
+        runs = SyncRun.objects.filter(flow__integration=self.world.integration, status=SyncRun.Status.RUNNING)
+        if self.last_kill_at is not None:
+            runs = runs.filter(started_at__gt=self.last_kill_at)
+        return runs.count()
+
+    def try_kill(self, harness: Harness, overdue: float) -> bool:
+        """Kill a random worker when every worker is in a run (so the victim is mid-run), or
+        when at least one is and the kill is getting late, or anyway when it is very late."""
+        live = self.live_runs()
+        if live >= len(harness.workers) or (live and overdue > KILL_PATIENCE_SECONDS / 2) or (
+                overdue > KILL_PATIENCE_SECONDS):
+            victim = harness.kill_random_worker()
+            self.last_kill_at = timezone.now()
+            self.kills += 1
+            mid_run = live >= len(harness.workers)
+            self.kills_mid_run += mid_run
+            self.note(f"SIGKILLed {victim.name} ({live} run(s) going{', so mid-run' if mid_run else ''}); "
+                      f"started worker {harness.started}")
+            return True
+        return False
+
+    def shipment_ids(self) -> list[int]:
+        return list(Shipment.objects.filter(order__store=self.world.store).values_list("pk", flat=True))
+
+    # --- drain ---------------------------------------------------------------------------------
+
+    def drain(self, harness: Harness) -> None:
+        expected = [str(pk) for pk in self.shipment_ids()]
+        deadline = self.elapsed() + self.options.drain_seconds
+        last_report = self.elapsed()
+        while True:
+            harness.check_workers()
+            linked = RecordLink.objects.filter(
+                integration=self.world.integration, object_type=OrdersFlow.object_type, source_id__in=expected,
+            ).exclude(target_id="").count()
+            if linked >= len(expected):
+                self.note(f"all {len(expected)} shipments linked to an invoice")
+                return
+            if self.elapsed() > deadline:
+                self.problems.append(f"drain deadline passed with {linked} of {len(expected)} shipments linked")
+                self.note(self.problems[-1])
+                return
+            if self.elapsed() - last_report >= 15:
+                self.note(f"{linked} of {len(expected)} shipments linked")
+                last_report = self.elapsed()
+            self.enqueue_runs()
+            time.sleep(ENQUEUE_EVERY_SECONDS)
+

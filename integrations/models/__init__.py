@@ -1,0 +1,15 @@
+"""The engine's tables: who (organizations, partners), what (connections, integrations, flows),
+what happened (runs, records, record links, webhook events), and what needs attention (alerts).
+
+Invariants that protect the books are database constraints, not Python checks: one record link
+per source object, one running run per flow, one open alert per subject.
+"""
+
+from .core import Connection, Flow, Integration, Membership, Organization, Partner
+from .ratelimit import RateLimitSlot, RateLimitWindow
+from .runs import RecordLink, SyncRecord, SyncRun, WebhookEvent
+
+__all__ = [
+    "Connection", "Flow", "Integration", "Membership", "Organization", "Partner", "RateLimitSlot",
+    "RateLimitWindow", "RecordLink", "SyncRecord", "SyncRun", "WebhookEvent",
+]

@@ -1,0 +1,168 @@
+"""What happened: runs, their records, the links that keep pushes exactly-once, inbound webhooks."""
+
+from django.db import models
+from django.db.models import Q
+
+from .core import Flow, Integration
+
+
+class SyncRun(models.Model):
+    """One execution of a flow. At most one runs per flow at a time (partial unique index)."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        WEBHOOK = "webhook", "Webhook"
+        MANUAL = "manual", "Manual"
+        RETRY = "retry", "Retry"
+        WIZARD = "wizard", "Wizard test"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Completed with failed records"
+        FAILED = "failed", "Failed"
+        ABANDONED = "abandoned", "Abandoned (worker died)"
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flow"], condition=Q(status="running"), name="syncrun_one_running_per_flow"
+            ),
+        ]
+        indexes = [models.Index(fields=["flow", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.flow} run {self.pk} ({self.status})"
+
+    @property
+    def summary(self) -> str:
+        return f"created={self.created} updated={self.updated} skipped={self.skipped} failed={self.failed}"
+
+
+class SyncRecord(models.Model):
+    """What happened to one source record in one run, with the exchange that decided it."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="records")
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="records")
+    object_type = models.CharField(max_length=32)
+    source_id = models.CharField(max_length=128)
+    source_ref = models.CharField(max_length=128, blank=True, help_text="Human reference, e.g. shipment number.")
+    source_parent = models.CharField(
+        max_length=128, blank=True, help_text="Parent object id (e.g. a shipment's order), to fetch it again."
+    )
+    target_id = models.CharField(max_length=128, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    error_code = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True)
+    request = models.JSONField(null=True, blank=True, help_text="What we sent (secrets redacted).")
+    response = models.JSONField(null=True, blank=True, help_text="What we got back (secrets redacted).")
+    attempts = models.PositiveIntegerField(default=1)
+    superseded = models.BooleanField(default=False, help_text="A later attempt of the same source record exists.")
+    next_retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next automatic retry is due; empty: waits for a manual retry."
+    )
+    dead = models.BooleanField(default=False, help_text="Out of automatic retries: parked until someone retries it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["integration", "object_type", "source_id"]),
+            models.Index(fields=["integration", "status", "superseded"]),
+            models.Index(fields=["status", "superseded", "dead", "next_retry_at"]),
+            models.Index(fields=["error_code"]),
+        ]
+
+    def __str__(self):
+        return f"{self.object_type} {self.source_id}: {self.status}"
+
+
+class RecordLink(models.Model):
+    """Source object -> target document, the guard against pushing anything twice.
+
+    A link is claimed (`claimed_by`, `claimed_at`) before the push and completed with the
+    target id after it, so two workers can never both create the same document, and a worker
+    that died mid-push leaves a stale claim that the next attempt recovers by searching the
+    target for our external reference.
+    """
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="links")
+    object_type = models.CharField(max_length=32)
+    source_id = models.CharField(max_length=128)
+    target_id = models.CharField(max_length=128, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="Hash of the payload last pushed.")
+    claimed_by = models.ForeignKey(
+        "SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The run pushing this object now, or the one that died doing it.",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "object_type", "source_id"], name="recordlink_unique_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["integration", "object_type", "target_id"])]
+
+    def __str__(self):
+        return f"{self.object_type} {self.source_id} -> {self.target_id or '?'}"
+
+    @property
+    def is_linked(self) -> bool:
+        return bool(self.target_id)
+
+
+class WebhookEvent(models.Model):
+    """An inbound webhook, stored before it is acknowledged and processed from here."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="webhook_events")
+    event_id = models.CharField(max_length=128, help_text="Dedup key derived from the event.")
+    object_type = models.CharField(max_length=32, blank=True)
+    object_id = models.CharField(max_length=128, blank=True)
+    action = models.CharField(max_length=32, blank=True)
+    payload = models.JSONField(null=True, blank=True)
+    raw_body = models.TextField(blank=True)
+    signature_valid = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "event_id"], name="webhookevent_unique_event"),
+        ]
+
+    def __str__(self):
+        return f"{self.object_type} {self.object_id} {self.action}"
+
