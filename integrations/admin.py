@@ -10,11 +10,13 @@ from django.utils.html import format_html
 
 from mappings.admin import BookkeepingInline, FieldMappingInline, OssCountryInline, ValueMapEntryInline
 
+from .alerts import resolve
 from .connections import check_connection
 from .crypto import mask
 from .errors import describe
 from .forms import ALL_SECRET_FIELDS, ConnectionForm
 from .models import (
+    Alert,
     Connection,
     Flow,
     Integration,
@@ -218,6 +220,23 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_filter = ["status", "object_type", "signature_valid"]
     search_fields = ["object_id", "event_id"]
     readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "occurrences", "opened_at", "last_seen_at", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter), "kind"]
+    search_fields = ["title", "message", "subject"]
+    readonly_fields = [f.name for f in Alert._meta.fields]
+    actions = ["resolve_selected"]
+
+    @admin.action(description="Resolve the selected alerts")
+    def resolve_selected(self, request, queryset):
+        count = sum(resolve(alert.subject, user=request.user) for alert in queryset.filter(resolved_at__isnull=True))
+        self.message_user(request, f"Resolved {count} alert(s).")
 
     def has_add_permission(self, request):
         return False

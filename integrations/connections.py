@@ -131,11 +131,16 @@ def erp_for(connection: Connection, **kwargs) -> FortnoxERP:
 
 
 def mark_health(connection: Connection, healthy: bool, message: str = "") -> None:
+    """Record a connection's health. Unhealthy opens an alert and pauses its flows (circuit
+    breaker: stop hammering a tenant that refuses us); healthy again closes the alert."""
+    from .alerts import connection_health_changed
+
+    health = Connection.Health.HEALTHY if healthy else Connection.Health.UNHEALTHY
     Connection.objects.filter(pk=connection.pk).update(
-        health=Connection.Health.HEALTHY if healthy else Connection.Health.UNHEALTHY,
-        health_message=message[:2000],
-        last_checked_at=timezone.now(),
+        health=health, health_message=message[:2000], last_checked_at=timezone.now()
     )
+    connection.health = health
+    connection_health_changed(connection, healthy, message)
 
 
 def check_connection(connection: Connection) -> tuple[bool, str]:

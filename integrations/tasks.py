@@ -7,22 +7,30 @@ goes through record links, so a task handed out twice does no harm.
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_chain, async_task
 
+from .connections import check_connection
 from .flows.runner import RunInProgress, run_flow
-from .models import Flow, Integration, SyncRun
+from .models import Connection, Flow, Integration, SyncRun
 
 logger = logging.getLogger(__name__)
 
 DUE_FLOWS_SCHEDULE = "junipeer: run due flows"
+HEALTH_SCHEDULE = "junipeer: check connections"
 
 
 def runnable_flows():
-    return Flow.objects.filter(enabled=True, integration__status=Integration.Status.LIVE).select_related(
-        "integration__source", "integration__target"
+    """Enabled flows of live integrations whose connections are not known to refuse us."""
+    unhealthy = Connection.Health.UNHEALTHY
+    return (
+        Flow.objects.filter(enabled=True, integration__status=Integration.Status.LIVE)
+        .exclude(integration__source__health=unhealthy)
+        .exclude(integration__target__health=unhealthy)
+        .select_related("integration__source", "integration__target")
     )
 
 
@@ -72,6 +80,15 @@ def run_due_flows() -> int:
     return enqueued
 
 
+def check_connections() -> str:
+    """Health-check every connection a live integration uses; recovered ones resume their flows."""
+    connections = Connection.objects.filter(
+        pk__in=Integration.objects.filter(status=Integration.Status.LIVE).values("source")
+    ) | Connection.objects.filter(pk__in=Integration.objects.filter(status=Integration.Status.LIVE).values("target"))
+    results = [check_connection(connection)[0] for connection in connections.distinct()]
+    return f"{results.count(True)} healthy, {results.count(False)} unhealthy"
+
+
 def ensure_schedules(**kwargs) -> None:
     """The minute tick that enqueues due flows, and the nightly stock reconciliations (idempotent;
     run after every migrate and whenever flows change)."""
@@ -81,5 +98,10 @@ def ensure_schedules(**kwargs) -> None:
         name=DUE_FLOWS_SCHEDULE,
         defaults={"func": "integrations.tasks.run_due_flows", "schedule_type": Schedule.MINUTES, "minutes": 1,
                   "repeats": -1},
+    )
+    Schedule.objects.update_or_create(
+        name=HEALTH_SCHEDULE,
+        defaults={"func": "integrations.tasks.check_connections", "schedule_type": Schedule.MINUTES,
+                  "minutes": settings.HEALTH_CHECK_MINUTES, "repeats": -1},
     )
     ensure_stock_reconciliation_schedules()

@@ -157,3 +157,9 @@ LOGGING = {
 
 # A running run whose heartbeat is older than this is taken for dead (its worker was killed).
 RUN_STALE_SECONDS = env.int("RUN_STALE_SECONDS", default=300)
+
+# Alerts: a run with at least this many failed records, making up at least this share, alerts.
+ALERT_MIN_FAILED_RECORDS = env.int("ALERT_MIN_FAILED_RECORDS", default=5)
+ALERT_FAILED_SHARE = env.float("ALERT_FAILED_SHARE", default=0.2)
+# How often connections are health-checked (unhealthy ones are re-tested on the same tick).
+HEALTH_CHECK_MINUTES = env.int("HEALTH_CHECK_MINUTES", default=5)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from mappings.services import unmapped_required
 
+from ..alerts import after_run
 from ..connections import centra_client, check_connection, erp_for
 from ..errors import SyncError
 from ..links import ClaimedElsewhere
@@ -176,6 +177,7 @@ class Runner:
             check_connection(self.flow.integration.source)
             check_connection(self.flow.integration.target)
         run.refresh_from_db()
+        after_run(run)
         return run
 
 

@@ -5,11 +5,12 @@ Invariants that protect the books are database constraints, not Python checks: o
 per source object, one running run per flow, one open alert per subject.
 """
 
+from .alerts import Alert
 from .core import Connection, Flow, Integration, Membership, Organization, Partner
 from .ratelimit import RateLimitSlot, RateLimitWindow
 from .runs import RecordLink, SyncRecord, SyncRun, WebhookEvent
 
 __all__ = [
-    "Connection", "Flow", "Integration", "Membership", "Organization", "Partner", "RateLimitSlot",
+    "Alert", "Connection", "Flow", "Integration", "Membership", "Organization", "Partner", "RateLimitSlot",
     "RateLimitWindow", "RecordLink", "SyncRecord", "SyncRun", "WebhookEvent",
 ]

@@ -1,0 +1,78 @@
+"""Staff hear about failures once, and a tenant that refuses us is left alone until it recovers."""
+
+import pytest
+from django.core import mail
+
+from integrations import tasks
+from integrations.connections import set_credentials
+from integrations.flows.runner import run_flow
+from integrations.models import Alert, Connection
+from sandbox.fortnox import services as fortnox
+from sandbox.fortnox.models import RefreshToken
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user("ops", email="ops@junipeer.test", is_staff=True)
+
+
+def kill_fortnox_access(world):
+    """Every token dead: the access token expired and the refresh token was revoked."""
+    fortnox.expire_access_tokens(world.tenant)
+    RefreshToken.objects.filter(tenant=world.tenant).delete()
+
+
+def test_failed_run_alerts_once_and_closes_when_a_run_succeeds(world, staff, settings):
+    world.ship(world.order(("COAT", 1, "1500")))
+    world.integration.organization.contact_email = "owner@shop.example"
+    world.integration.organization.save()
+    kill_fortnox_access(world)
+
+    first = run_flow(world.flow)
+    run_flow(world.flow)
+
+    [alert] = Alert.objects.filter(kind=Alert.Kind.RUN_FAILED)
+    assert (first.status, first.error_code) == ("failed", "auth_expired")
+    assert alert.occurrences == 2
+    assert len(mail.outbox) == 2  # the run alert and the connection alert, each mailed once
+    assert set(mail.outbox[0].to) == {"ops@junipeer.test", "owner@shop.example"}
+
+    tokens = fortnox.issue_tokens(world.tenant, world.app)  # the shop re-authorizes Junipeer
+    set_credentials(world.integration.target, access_token=tokens["access_token"],
+                    refresh_token=tokens["refresh_token"])
+    assert run_flow(world.flow).status == "succeeded"
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+
+
+def test_refused_connection_pauses_its_flows_until_it_answers_again(world, staff):
+    world.ship(world.order(("COAT", 1, "1500")))
+    kill_fortnox_access(world)
+    run_flow(world.flow)
+    target = Connection.objects.get(pk=world.integration.target_id)
+
+    paused = tasks.run_due_flows()
+
+    assert target.health == "unhealthy"
+    assert paused == 0  # circuit open: no run hammers the tenant
+    assert Alert.objects.get(kind=Alert.Kind.CONNECTION_UNHEALTHY, resolved_at__isnull=True)
+
+    tokens = fortnox.issue_tokens(world.tenant, world.app)
+    set_credentials(target, access_token=tokens["access_token"], refresh_token=tokens["refresh_token"])
+    assert tasks.check_connections() == "2 healthy, 0 unhealthy"
+    assert tasks.runnable_flows().filter(pk=world.flow.pk).exists()  # its schedule resumes it from the cursor
+    assert run_flow(world.flow).created == 1
+    assert not Alert.objects.filter(kind=Alert.Kind.CONNECTION_UNHEALTHY, resolved_at__isnull=True).exists()
+
+
+def test_many_failed_records_in_a_run_alert(world, staff, settings):
+    settings.ALERT_MIN_FAILED_RECORDS = 2
+    for index in range(3):
+        world.ship(world.order(("SOCK", 1, "99"), email=f"s{index}@example.com"))
+
+    run_flow(world.flow)
+
+    alert = Alert.objects.get(kind=Alert.Kind.FAILURE_THRESHOLD)
+    assert "3 of 3 records failed" in alert.message
