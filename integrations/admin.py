@@ -23,6 +23,7 @@ from .models import (
     Membership,
     Organization,
     Partner,
+    ReconciliationReport,
     RecordLink,
     SyncRecord,
     SyncRun,
@@ -237,6 +238,22 @@ class AlertAdmin(admin.ModelAdmin):
     def resolve_selected(self, request, queryset):
         count = sum(resolve(alert.subject, user=request.user) for alert in queryset.filter(resolved_at__isnull=True))
         self.message_user(request, f"Resolved {count} alert(s).")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReconciliationReport)
+class ReconciliationReportAdmin(admin.ModelAdmin):
+    list_display = ["integration", "day", "shipments", "invoices_matched", "returns", "credits_matched",
+                    "difference_count"]
+    list_filter = ["integration"]
+    date_hierarchy = "day"
+    readonly_fields = [f.name for f in ReconciliationReport._meta.fields]
+
+    @admin.display(description="Differences")
+    def difference_count(self, report):
+        return len(report.differences)
 
     def has_add_permission(self, request):
         return False

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 DUE_FLOWS_SCHEDULE = "junipeer: run due flows"
 HEALTH_SCHEDULE = "junipeer: check connections"
+RECONCILIATION_SCHEDULE = "junipeer: reconcile yesterday"
 
 
 def runnable_flows():
@@ -103,5 +104,10 @@ def ensure_schedules(**kwargs) -> None:
         name=HEALTH_SCHEDULE,
         defaults={"func": "integrations.tasks.check_connections", "schedule_type": Schedule.MINUTES,
                   "minutes": settings.HEALTH_CHECK_MINUTES, "repeats": -1},
+    )
+    Schedule.objects.get_or_create(
+        name=RECONCILIATION_SCHEDULE,
+        defaults={"func": "integrations.reconciliation.reconcile_yesterday", "schedule_type": Schedule.CRON,
+                  "cron": settings.RECONCILIATION_CRON, "repeats": -1},
     )
     ensure_stock_reconciliation_schedules()

@@ -163,3 +163,5 @@ ALERT_MIN_FAILED_RECORDS = env.int("ALERT_MIN_FAILED_RECORDS", default=5)
 ALERT_FAILED_SHARE = env.float("ALERT_FAILED_SHARE", default=0.2)
 # How often connections are health-checked (unhealthy ones are re-tested on the same tick).
 HEALTH_CHECK_MINUTES = env.int("HEALTH_CHECK_MINUTES", default=5)
+# The daily reconciliation report of yesterday (shipments/returns against ERP documents).
+RECONCILIATION_CRON = env("RECONCILIATION_CRON", default="30 4 * * *")

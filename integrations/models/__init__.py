@@ -8,9 +8,10 @@ per source object, one running run per flow, one open alert per subject.
 from .alerts import Alert
 from .core import Connection, Flow, Integration, Membership, Organization, Partner
 from .ratelimit import RateLimitSlot, RateLimitWindow
+from .reports import ReconciliationReport
 from .runs import RecordLink, SyncRecord, SyncRun, WebhookEvent
 
 __all__ = [
     "Alert", "Connection", "Flow", "Integration", "Membership", "Organization", "Partner", "RateLimitSlot",
-    "RateLimitWindow", "RecordLink", "SyncRecord", "SyncRun", "WebhookEvent",
+    "RateLimitWindow", "ReconciliationReport", "RecordLink", "SyncRecord", "SyncRun", "WebhookEvent",
 ]

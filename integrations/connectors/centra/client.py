@@ -55,6 +55,13 @@ query Returns($where: ReturnFilter, $limit: Int!, $page: Int!) {{
   returns(where: $where, sort: [id_ASC], limit: $limit, page: $page) {{ {RETURN_FIELDS} }}
 }}
 """
+SHIPPED_QUERY = f"""
+query Shipped($where: ShipmentFilter, $limit: Int!, $page: Int!) {{
+  shipments(where: $where, sort: [id_ASC], limit: $limit, page: $page) {{
+    id number isCaptured createdAt grandTotal {{ {MONEY} }}
+  }}
+}}
+"""
 CUSTOMERS_QUERY = """
 query Customers($where: CustomerFilter, $limit: Int!, $page: Int!) {
   customers(where: $where, sort: [id_ASC], limit: $limit, page: $page) {
@@ -135,6 +142,19 @@ class CentraClient(ApiClient):
     def returns_by_id(self, return_ids: list) -> list[dict]:
         ids = [int(i) for i in return_ids]
         return self.returns_page({"id": ids}, page=1, limit=len(ids)) if ids else []
+
+    def shipments_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
+        return self.graphql(SHIPPED_QUERY, {"where": where, "limit": limit, "page": page})["shipments"]
+
+    def all_pages(self, fetch, where: dict, limit: int = 100) -> list[dict]:
+        """Every record `fetch(where, page=, limit=)` returns, page after page."""
+        records, page = [], 1
+        while True:
+            batch = fetch(where, page=page, limit=limit)
+            records.extend(batch)
+            if len(batch) < limit:
+                return records
+            page += 1
 
     def customers_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
         return self.graphql(CUSTOMERS_QUERY, {"where": where, "limit": limit, "page": page})["customers"]
