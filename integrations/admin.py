@@ -3,6 +3,7 @@
 import json
 
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -256,4 +257,23 @@ class ReconciliationReportAdmin(admin.ModelAdmin):
         return len(report.differences)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LogEntry)
+class AuditTrailAdmin(admin.ModelAdmin):
+    """Who changed a mapping, a setting, a credential, paused a flow or retried records, and when."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag", "change_message"]
+    list_filter = ["action_flag", "content_type", "user"]
+    search_fields = ["object_repr", "change_message", "user__username"]
+    date_hierarchy = "action_time"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
