@@ -117,7 +117,9 @@ class Report:
         c, world = self.comparison, self.world
         failed = SyncRecord.objects.filter(integration=world.integration, status=SyncRecord.Status.FAILED)
         codes = Counter(failed.values_list("error_code", flat=True))
-        runs = Counter(SyncRun.objects.filter(flow__integration=world.integration).values_list("status", flat=True))
+        all_runs = SyncRun.objects.filter(flow__integration=world.integration)
+        runs = Counter(all_runs.values_list("status", flat=True))
+        run_errors = Counter(all_runs.exclude(error_code="").values_list("error_code", flat=True))
         seen_429 = dict(FaultProfile.objects.values_list("system", "seen_429"))
         stored_events = WebhookEvent.objects.filter(integration=world.integration).count()
         out = [
@@ -134,13 +136,17 @@ class Report:
             f"  client HTTP retries      {self.client_retries}",
             f"  429s seen                centra {seen_429.get('centra', 0)}, fortnox {seen_429.get('fortnox', 0)}",
             f"  worker kills (SIGKILL)   {self.kills} ({self.kills_mid_run} while a run was going)",
-            f"  runs                     {', '.join(f'{status}: {n}' for status, n in sorted(runs.items()))}",
+            f"  runs                     {', '.join(f'{status}: {n}' for status, n in sorted(runs.items()))}"
+            f" (errors: {', '.join(f'{code}: {n}' for code, n in run_errors.most_common()) or 'none'})",
             f"  access tokens            {self.token_expiries} forced expiries, "
             f"{world.tenant.access_tokens.count()} tokens issued",
             f"  webhooks                 {self.webhooks}; {stored_events} events stored",
             f"  wall time                {self.wall_seconds:.1f} s",
         ]
         out += [f"  note: {problem}" for problem in self.problems]
+        last = all_runs.order_by("-started_at").first()
+        if last is not None and last.error_code:
+            out.append(f"  last run: {last.status} {last.error_code}: {last.error_message[:300]}")
         out += [f"  duplicate {ref}: invoices {', '.join(numbers)}"
                 for ref, numbers in list(c.duplicates.items())[:SHOWN_PROBLEMS]]
         out += why_missing(world, c.missing)

@@ -8,7 +8,7 @@
 4. Stop every process, then check the Fortnox tenant document by document (`check`).
 """
 
-import logging
+import functools
 import math
 import os
 import time
@@ -31,11 +31,10 @@ from .check import Report, client_retries, compare
 from .harness import Harness
 from .webhooks import PER_CALL, Flood, endpoint_missing
 
-logger = logging.getLogger(__name__)
-
 TICK_SECONDS = 1.0
 ENQUEUE_EVERY_SECONDS = 3.0
 KILL_PATIENCE_SECONDS = 20.0  # how long a due kill waits for a run to be going
+DRAIN_PATIENCE_SECONDS = 90.0  # no new invoice for this long with faults off: stuck, stop waiting
 STALL_SECONDS = 35.0  # longer than the engine's 30 s read timeout: the client itself gives up
 FAULT_OFF = {"rate_429": 0, "rate_5xx": 0, "rate_timeout": 0, "rate_lost_response": 0, "latency_ms": 0,
              "next_429": 0, "next_5xx": 0, "next_timeout": 0, "next_lost_response": 0}
@@ -52,6 +51,7 @@ class Options:
     rate_lost: float = 0.05
     timeout_seconds: float = 5.0  # how long an injected timeout hangs before the server answers 504
     client_timeouts: int = 1  # hangs longer than the client's read timeout, one at a time
+    token_expiries: int = 2  # times every Fortnox access token is expired server-side mid-run
     webhooks: int = 2000
     customers: int = 40
     drive_seconds: float = 120.0
@@ -73,9 +73,45 @@ class Options:
 
 
 def set_faults(site_url: str, system: str, **knobs) -> dict:
+    """Turn a simulator's fault knobs over HTTP, as any outside tool would; returns the profile."""
     response = requests.put(f"{site_url}/sandbox/faults/{system}", json=knobs, timeout=10)
     response.raise_for_status()
     return response.json()
+
+
+def get_faults(site_url: str, system: str) -> dict:
+    response = requests.get(f"{site_url}/sandbox/faults/{system}", timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+@dataclass
+class Step:
+    """Something the timeline does at `at` seconds into the drive; `act(late)` is True once done."""
+
+    at: float
+    act: Callable[[float], bool]
+
+
+class ClientTimeout:
+    """The next Fortnox request hangs past the engine's read timeout, so the client gives up by
+    itself (not the server with a 504). The hang is put back to normal once it has been used."""
+
+    def __init__(self, scenario: "Scenario", site_url: str):
+        self.scenario = scenario
+        self.site_url = site_url
+        self.armed = False
+
+    def __call__(self, late: float) -> bool:
+        if not self.armed:
+            set_faults(self.site_url, "fortnox", timeout_seconds=STALL_SECONDS, next_timeout=1)
+            self.armed = True
+            self.scenario.note(f"next Fortnox request hangs {STALL_SECONDS:g} s (past the client's read timeout)")
+            return False
+        if get_faults(self.site_url, "fortnox")["next_timeout"]:
+            return False
+        set_faults(self.site_url, "fortnox", timeout_seconds=self.scenario.options.timeout_seconds)
+        return True
 
 
 class Scenario:
@@ -89,7 +125,7 @@ class Scenario:
         self.kills = 0
         self.kills_mid_run = 0
         self.last_kill_at = None  # runs that started before it may be orphans of a killed worker
-        self.token_expiries = 0
+        self.expiries_done = 0
         self.problems: list[str] = []
 
     def elapsed(self) -> float:
@@ -128,7 +164,7 @@ class Scenario:
         self.note("all processes stopped; checking Fortnox document by document")
         return Report(
             comparison=compare(self.world, site_url), world=self.world, kills=self.kills,
-            kills_mid_run=self.kills_mid_run, token_expiries=self.token_expiries,
+            kills_mid_run=self.kills_mid_run, token_expiries=self.expiries_done,
             webhooks=flood.summary() if isinstance(flood, Flood) else flood,
             client_retries=client_retries(logs), wall_seconds=self.elapsed(), problems=self.problems,
         )
@@ -136,68 +172,75 @@ class Scenario:
     # --- drive ---------------------------------------------------------------------------------
 
     def drive(self, harness: Harness) -> Flood | str:
-        o, world = self.options, self.world
-        waves = max(1, int(o.drive_seconds // 10))
-        wave_sizes = [o.orders // waves + (1 if i < o.orders % waves else 0) for i in range(waves)]
-        kill_times = [o.drive_seconds * (k + 1) / (o.kills + 1) for k in range(o.kills)]
-        expiry_times = [o.drive_seconds * 0.3, o.drive_seconds * 0.7]
-        stall_times = [o.drive_seconds * (k + 1) / (o.client_timeouts + 1) for k in range(o.client_timeouts)]
-        stalled_until_clear = False
-        missing = endpoint_missing(world.slug)
-        flood: Flood | str
-        if missing:
-            flood = f"NOT SENT: {missing}"
-            self.note(f"webhook flood skipped: {missing}")
-        else:
-            flood = Flood(harness.site_url, world.slug, world.webhook_secret, o.webhooks, self.rng)
+        """Play the timeline's steps as they fall due, with runs asked for and webhooks sent meanwhile."""
+        o = self.options
+        flood = self.flood(harness)
         calls_per_tick = math.ceil(o.webhooks / PER_CALL / max(1.0, o.drive_seconds * 0.8 / TICK_SECONDS))
+        steps = self.timeline(harness)
         drive_start = self.elapsed()
         last_enqueue = -ENQUEUE_EVERY_SECONDS
-        wave = 0
         while True:
             now = self.elapsed() - drive_start
             harness.check_workers()
-            if wave < waves and now >= o.drive_seconds * wave / waves:
-                shipped = data.ship_rest(world)
-                data.add_customers(world, 2)
-                shipped += data.place_orders(world, wave_sizes[wave])
-                wave += 1
-                self.note(f"wave {wave}/{waves}: {wave_sizes[wave - 1]} orders, {shipped} shipments")
+            for step in [step for step in steps if now >= step.at]:
+                if step.act(now - step.at):
+                    steps.remove(step)
             if now - last_enqueue >= ENQUEUE_EVERY_SECONDS:
                 self.enqueue_runs()
                 last_enqueue = now
-            if expiry_times and now >= expiry_times[0]:
-                expiry_times.pop(0)
-                expired = fortnox.expire_access_tokens(world.tenant)
-                self.token_expiries += 1
-                self.note(f"expired {expired} Fortnox access tokens server-side")
-            if stall_times and now >= stall_times[0] and not stalled_until_clear:
-                stall_times.pop(0)
-                set_faults(harness.site_url, "fortnox", timeout_seconds=STALL_SECONDS, next_timeout=1)
-                stalled_until_clear = True
-                self.note(f"next Fortnox request hangs {STALL_SECONDS:g} s (past the client's read timeout)")
-            elif stalled_until_clear and not set_faults(harness.site_url, "fortnox")["next_timeout"]:
-                set_faults(harness.site_url, "fortnox", timeout_seconds=o.timeout_seconds)
-                stalled_until_clear = False
-            if kill_times and now >= kill_times[0] and self.try_kill(harness, overdue=now - kill_times[0]):
-                kill_times.pop(0)
             if isinstance(flood, Flood):
                 flood.tick(self.shipment_ids(), calls_per_tick)
                 if flood.refused and not flood.stored_new:
                     self.problems.append(f"webhook endpoint refused the flood: {flood.refused}")
-                    flood = f"REFUSED: {flood.summary()}"
                     self.note(f"webhook flood stopped: {self.problems[-1]}")
-            flood_done = not isinstance(flood, Flood) or flood.done
-            if (wave >= waves and now >= o.drive_seconds and not kill_times and flood_done
-                    and not stalled_until_clear):
+                    flood = f"REFUSED: {flood.summary()}"
+            if not steps and now >= o.drive_seconds and (not isinstance(flood, Flood) or flood.done):
                 break
             time.sleep(TICK_SECONDS)
-        shipped = data.ship_rest(world)
+        shipped = data.ship_rest(self.world)
         if shipped:
             self.note(f"last {shipped} split orders shipped in full")
         if isinstance(flood, Flood):
             self.note(f"webhooks: {flood.summary()}")
         return flood
+
+    def timeline(self, harness: Harness) -> list["Step"]:
+        """Waves of orders every ~10 s; kills, token expiries and client timeouts spread between."""
+        o = self.options
+        waves = max(1, int(o.drive_seconds // 10))
+        sizes = [o.orders // waves + (1 if i < o.orders % waves else 0) for i in range(waves)]
+        steps = [Step(o.drive_seconds * i / waves, functools.partial(self.wave, i + 1, waves, size))
+                 for i, size in enumerate(sizes)]
+        steps += [Step(o.drive_seconds * (k + 1) / (o.kills + 1), functools.partial(self.try_kill, harness))
+                  for k in range(o.kills)]
+        steps += [Step(o.drive_seconds * (k + 0.6) / (o.token_expiries + 0.5), self.expire_tokens)
+                  for k in range(o.token_expiries)]
+        steps += [Step(o.drive_seconds * (k + 1) / (o.client_timeouts + 1), ClientTimeout(self, harness.site_url))
+                  for k in range(o.client_timeouts)]
+        return sorted(steps, key=lambda step: step.at)
+
+    def flood(self, harness: Harness) -> Flood | str:
+        missing = endpoint_missing(self.world.slug)
+        if missing:
+            self.note(f"webhook flood skipped: {missing}")
+            return f"NOT SENT: {missing}"
+        return Flood(harness.site_url, self.world.slug, self.world.webhook_secret, self.options.webhooks, self.rng)
+
+    # --- the steps (each returns True when done, False to be tried again next tick) -------------
+
+    def wave(self, number: int, waves: int, orders: int, late: float) -> bool:
+        """New orders, their shipments, the rest of the last wave's split orders, two new buyers."""
+        shipped = data.ship_rest(self.world)
+        data.add_customers(self.world, 2)
+        shipped += data.place_orders(self.world, orders)
+        self.note(f"wave {number}/{waves}: {orders} orders, {shipped} shipments")
+        return True
+
+    def expire_tokens(self, late: float) -> bool:
+        expired = fortnox.expire_access_tokens(self.world.tenant)
+        self.expiries_done += 1
+        self.note(f"expired {expired} Fortnox access tokens server-side")
+        return True
 
     def enqueue_runs(self) -> None:
         for flow in self.world.flows:
@@ -210,12 +253,12 @@ class Scenario:
             runs = runs.filter(started_at__gt=self.last_kill_at)
         return runs.count()
 
-    def try_kill(self, harness: Harness, overdue: float) -> bool:
+    def try_kill(self, harness: Harness, late: float) -> bool:
         """Kill a random worker when every worker is in a run (so the victim is mid-run), or
         when at least one is and the kill is getting late, or anyway when it is very late."""
         live = self.live_runs()
-        if live >= len(harness.workers) or (live and overdue > KILL_PATIENCE_SECONDS / 2) or (
-                overdue > KILL_PATIENCE_SECONDS):
+        if live >= len(harness.workers) or (live and late > KILL_PATIENCE_SECONDS / 2) or (
+                late > KILL_PATIENCE_SECONDS):
             victim = harness.kill_random_worker()
             self.last_kill_at = timezone.now()
             self.kills += 1
@@ -232,9 +275,11 @@ class Scenario:
     # --- drain ---------------------------------------------------------------------------------
 
     def drain(self, harness: Harness) -> None:
+        """Ask for runs until every shipment is linked, time is up, or nothing moves any more."""
         expected = [str(pk) for pk in self.shipment_ids()]
         deadline = self.elapsed() + self.options.drain_seconds
-        last_report = self.elapsed()
+        last_report = last_progress = self.elapsed()
+        linked_before = -1
         while True:
             harness.check_workers()
             linked = RecordLink.objects.filter(
@@ -243,8 +288,12 @@ class Scenario:
             if linked >= len(expected):
                 self.note(f"all {len(expected)} shipments linked to an invoice")
                 return
-            if self.elapsed() > deadline:
-                self.problems.append(f"drain deadline passed with {linked} of {len(expected)} shipments linked")
+            if linked != linked_before:
+                linked_before, last_progress = linked, self.elapsed()
+            stuck = self.elapsed() - last_progress > DRAIN_PATIENCE_SECONDS
+            if self.elapsed() > deadline or stuck:
+                why = f"no new invoice for {DRAIN_PATIENCE_SECONDS:.0f} s" if stuck else "drain deadline passed"
+                self.problems.append(f"{why} with {linked} of {len(expected)} shipments linked")
                 self.note(self.problems[-1])
                 return
             if self.elapsed() - last_report >= 15:

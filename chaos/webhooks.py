@@ -45,6 +45,7 @@ class Flood:
         self.total = total
         self.rng = rng
         self.sent_events = 0
+        self.made = 0  # events built so far: makes every event's date unique
         self.redelivered_events = 0
         self.calls = 0
         self.statuses: Counter = Counter()
@@ -70,7 +71,8 @@ class Flood:
 
     def _event(self, shipment_ids: list[int]) -> dict:
         # A unique date per event: Centra sends no event id, the endpoint tells events apart by it.
-        date = f"{datetime.now():%Y-%m-%d %H:%M:%S}.{self.sent_events % 1_000_000:06d}"
+        self.made += 1
+        date = f"{datetime.now():%Y-%m-%d %H:%M:%S}.{self.made % 1_000_000:06d}"
         return {"type": "shipment", "action": self.rng.choice(("create", "update")), "date": date,
                 "id": self.rng.choice(shipment_ids)}
 

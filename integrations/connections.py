@@ -9,7 +9,7 @@ from django.utils import timezone
 from .connectors.centra import CentraClient
 from .connectors.fortnox import FortnoxClient, FortnoxERP, FortnoxTokens
 from .connectors.fortnox.client import FORTNOX_LIMIT
-from .connectors.ratelimit import Limit
+from .connectors.ratelimit import Limit, shared_limiter
 from .errors import SyncError
 from .models import Connection
 
@@ -100,6 +100,7 @@ def _limit(connection: Connection, default: Limit) -> Limit:
 
 
 def centra_client(connection: Connection, **kwargs) -> CentraClient:
+    kwargs.setdefault("limiter", shared_limiter())  # every worker of the connection draws from one window
     client = CentraClient.for_plan(
         connection.base_url,
         connection.credentials.get("api_token", ""),
@@ -112,6 +113,7 @@ def centra_client(connection: Connection, **kwargs) -> CentraClient:
 
 
 def fortnox_client(connection: Connection, **kwargs) -> FortnoxClient:
+    kwargs.setdefault("limiter", shared_limiter())
     return FortnoxClient(
         base_url=connection.base_url,
         auth_url=connection.auth_url or connection.base_url,

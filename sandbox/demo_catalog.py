@@ -7,9 +7,11 @@ Adds to the demo world (see `sandbox.demo`) what shows every rule of the two flo
   active one, and the products flow links both sizes to one article, naming the collision;
 - a gift card without a SKU but with an EAN: the stock flow finds it by EAN, the products flow
   refuses it (`missing_sku`);
-- a Fortnox-only service article, gift wrapping: no Centra size has it (`sku_not_in_centra`).
+- a Fortnox-only service article, gift wrapping: no Centra size has it (`sku_not_in_centra`);
+- prices on Centra's SEK pricelist, which the products flow writes to Fortnox price list "A"
+  (price per variant, so every shirt size gets the shirt's price); the older coat has none.
 
-Idempotent: what exists is left as it is (stock levels and flow options included).
+Idempotent: what exists is left as it is (stock levels, prices and flow options included).
 """
 
 from django.db import transaction
@@ -17,7 +19,7 @@ from django.db import transaction
 from integrations.models import Flow, Integration
 
 from .centra import services as centra
-from .centra.models import Store
+from .centra.models import Price, Store
 from .centra.services.setup import sizes_with_sku
 from .fortnox import services as fortnox
 from .fortnox.models import AccessToken, Tenant
@@ -25,7 +27,12 @@ from .fortnox.oauth import hash_token
 
 GIFT_CARD_EAN = "7350012349991"
 STOCK_OPTIONS = {"warehouse": "Main", "match_on": "sku_then_ean", "reconcile_cron": "0 3 * * *"}
-PRODUCTS_OPTIONS = {"direction": "centra_to_fortnox", "article_type": "STOCK", "price_list": "A"}
+PRICELIST = "SEK"
+PRODUCTS_OPTIONS = {"direction": "centra_to_fortnox", "article_type": "STOCK", "pricelist": PRICELIST,
+                    "price_list": "A"}
+# Prices on Centra's SEK pricelist by product name (its active variants), as the demo orders charge.
+CENTRA_PRICES = {"Wool Coat": "1500", "Wool Scarf": "149", "Linen Shirt": "399", "Wool Socks": "129",
+                 "Canvas Tote": "249", "Gift Card": "500"}
 # Centra's physical stock before the first run; Fortnox has 25 of each demo article.
 CENTRA_STOCK = {"WC100CAM38": 20, "LS300WHTS": 40, "WS200": 25}
 
@@ -63,6 +70,18 @@ def _centra_stock(store: Store) -> None:
     centra.set_stock(store, warehouse, older.get(), 5)
 
 
+def _centra_prices(store: Store) -> None:
+    """Each active demo product's price on the SEK pricelist, set once per variant."""
+    if not store.pricelists.filter(name=PRICELIST).exists():
+        centra.create_market(store, "SE", country_codes=("SE",), currency="SEK")  # as a Swedish order does
+    pricelist = store.pricelists.get(name=PRICELIST)
+    for name, amount in CENTRA_PRICES.items():
+        for product in store.products.filter(name=name, status="ACTIVE"):
+            for variant in product.variants.all():
+                if not Price.objects.filter(variant=variant, pricelist=pricelist).exists():
+                    centra.set_price(store, variant, PRICELIST, amount)
+
+
 def _fortnox_articles(tenant: Tenant) -> None:
     fortnox.create_article(tenant, "GIFTCARD500", "Gift card 500 SEK", ean=GIFT_CARD_EAN, quantity_in_stock=50)
     fortnox.create_article(tenant, "GIFTWRAP", "Gift wrapping", quantity_in_stock=0, type="SERVICE")
@@ -74,6 +93,7 @@ def seed_stock_and_products(integration: Integration) -> tuple[Flow, Flow]:
     store = store_of(integration)
     _centra_catalog(store)
     _centra_stock(store)
+    _centra_prices(store)
     _fortnox_articles(tenant_of(integration))
     stock, _ = Flow.objects.get_or_create(
         integration=integration, kind=Flow.Kind.STOCK,

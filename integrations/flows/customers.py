@@ -47,7 +47,9 @@ class CustomersFlow(FlowKind):
             yield Batch(records, next_cursor, on_done)
 
     def refetch(self, records):
-        ids = [source_id.rsplit("-", 1)[-1] for source_id, _ in records if source_id.startswith("centra-customer-")]
+        # failed records carry our source id, webhooks Centra's plain customer id
+        ids = [source_id.removeprefix("centra-customer-") for source_id, _ in records]
+        ids = [customer_id for customer_id in ids if customer_id.isdigit()]
         for customer in self.client.customers_by_id(ids):
             yield SourceRecord(customer_source_id(customer, customer.get("email") or ""), customer,
                                source_ref=str(customer.get("email")))

@@ -90,8 +90,14 @@ class OrdersFlow(FlowKind):
         return {**batch.cursor, "waiting": sorted(self.waiting)}
 
     def refetch(self, records):
+        """Shipments again by id: through their order (kept on failed records), or looked up
+        from the shipment when a webhook only gave its id."""
         wanted = {source_id for source_id, _ in records}
-        order_ids = sorted({parent for _, parent in records if parent})
+        order_ids = {parent for _, parent in records if parent}
+        orphans = [int(source_id) for source_id, parent in records if not parent and source_id.isdigit()]
+        for start in range(0, len(orphans), 50):
+            order_ids.update(CentraEvents(self.source).order_ids_of_shipments(orphans[start:start + 50]))
+        order_ids = sorted(order_ids)
         for start in range(0, len(order_ids), 50):
             for record in self._records(self.source.orders_by_id(order_ids[start:start + 50])):
                 if record.source_id in wanted:

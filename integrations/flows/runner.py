@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from mappings.services import unmapped_required
 
+from .. import webhooks
 from ..alerts import after_run
 from ..connections import centra_client, check_connection, erp_for
 from ..errors import SyncError
@@ -94,11 +95,15 @@ class Runner:
             context = build_context(self.flow, run, full=self.full)
             self.kind = FLOW_KINDS[self.flow.kind](context)
             self.journals = context.journals()
-            retries = open_failures(self.flow)
-            if retries:
-                for record in self.kind.refetch(retries):
+            # First what webhooks asked for and what is due for a retry, then the incremental pass.
+            pending = webhooks.pending_records(self.flow)
+            wanted = list(dict.fromkeys(open_failures(self.flow) + pending))
+            if wanted:
+                for record in self.kind.refetch(wanted):
                     self.handle(run, record)
                 self.flush(run)
+            webhooks.mark_processed(self.flow, [source_id for source_id, _ in pending],
+                                    received_before=run.started_at)
             for batch in self.kind.batches(self.flow.cursor):
                 for record in batch.records:
                     self.handle(run, record)

@@ -162,6 +162,7 @@ class WebhookEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["integration", "event_id"], name="webhookevent_unique_event"),
         ]
+        indexes = [models.Index(fields=["integration", "status", "object_type"])]
 
     def __str__(self):
         return f"{self.object_type} {self.object_id} {self.action}"

@@ -86,4 +86,5 @@ PERMISSIONS = (
     "Return:read", "Return:write", "Customer:read", "Product:read", "ProductVariant:read",
     "ProductSize:read", "ProductSize.stockTotals:read", "StockChange:write", "Warehouse:read",
     "Market:read", "Pricelist:read", "Store:read", "Event:read", "Event:write",
+    "Pricelist:write",  # [?] SIMULATED: setPrices' permission is not documented
 )

@@ -1,11 +1,8 @@
 """Centra sizes become Fortnox articles (article number = SKU), once each, kept up to date."""
 
-import json
-import re
 from decimal import Decimal
 
 import pytest
-import responses
 from django.utils import timezone
 
 from integrations.flows.runner import run_flow
@@ -139,107 +136,107 @@ def test_other_direction_is_refused(shop):
     assert "centra_to_fortnox" in run.error_message
 
 
-# --- prices: Centra answered by a stub (the Centra sandbox has no prices), Fortnox is the sandbox ---
-
-STUB_CENTRA = "https://shop.centra.test"
-SEK = {"id": 1, "name": "SEK", "status": "ACTIVE", "currency": {"code": "SEK"}}
-
-
-def centra_stub(products, prices):
-    """Answers the products flow's GraphQL queries from `products` and `prices` {variant id: value}."""
-
-    def answer(request):
-        body = json.loads(request.body)
-        name = re.match(r"\s*query (\w+)", body["query"]).group(1)
-        where = body["variables"].get("where") or {}
-        if name == "Products":
-            data = {"products": products if body["variables"]["page"] == 1 else []}
-        elif name == "Pricelists":
-            data = {"pricelists": [SEK] if where["name"]["equals"] == "SEK" else []}
-        else:
-            data = {"prices": [{"productVariant": {"id": v}, "price": {"value": p, "currency": {"code": "SEK"}}}
-                               for v, p in prices.items() if v in where["productVariantId"]]}
-        return 200, {}, json.dumps({"data": data})
-
-    return answer
-
-
-def product(variant_id=31, sizes=(("311", "SHOE38", "38"),)):
-    return {"id": 3, "name": "Runner", "status": "ACTIVE", "productNumber": "SHOE",
-            "updatedAt": "2025-01-01T10:00:00+01:00",
-            "variants": [{"id": variant_id, "name": "White", "status": "ACTIVE", "variantNumber": "",
-                          "productSizes": [{"id": int(i), "SKU": sku, "EAN": "", "description": d, "sizeNumber": d}
-                                           for i, sku, d in sizes]}]}
+# --- prices: Centra's pricelist from the simulator over HTTP, Fortnox is the sandbox ----------
 
 
 @pytest.fixture
-def priced(shop, live_server):
-    source = shop.integration.source
-    source.base_url = STUB_CENTRA
-    source.save(update_fields=["base_url"])
+def priced(shop):
+    """The shop with SEK and NOK pricelists, a one-size runner (SKU SHOE38), the flow reading SEK."""
+    centra.create_market(shop.store, "Sweden", country_codes=("SE",), currency="SEK")
+    centra.create_market(shop.store, "Norway", country_codes=("NO",), currency="NOK")
+    shop.shoe = centra.create_product(shop.store, "SHOE", "Runner", variants=[
+        {"variant_number": "", "name": "White", "sizes": [{"name": "38", "size_number": "38"}]}])
     set_options(shop, pricelist="SEK")
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_passthru(live_server.url)
-        yield shop, mock
+    return shop
+
+
+def price(world, product, amount, pricelist="SEK"):
+    centra.set_price(world.store, product.variants.get(), pricelist, amount)
 
 
 def test_sales_price_comes_from_the_configured_pricelist(priced):
-    shop, mock = priced
-    mock.add_callback(responses.POST, f"{STUB_CENTRA}/graphql", callback=centra_stub([product()], {31: 1299.5}))
+    price(priced, priced.shoe, "1299.50")
+    price(priced, priced.shoe, 1450, pricelist="NOK")  # another pricelist: not the configured one
 
-    run = run_flow(products_flow(shop))
+    run = run_flow(products_flow(priced))
 
-    assert run.created == 1
-    assert fortnox.price_of(shop.tenant, "SHOE38", "A") == Decimal("1299.50")
-    assert "Price 1299.50 on Fortnox price list A (Centra pricelist SEK)" in record(run, "311").message
+    assert record(run, size_id(priced.shoe, "38")).status == "created"
+    assert fortnox.price_of(priced.tenant, "SHOE38", "A") == Decimal("1299.50")
+    assert "Price 1299.50 on Fortnox price list A (Centra pricelist SEK)" in record(
+        run, size_id(priced.shoe, "38")).message
+
+
+def test_variant_price_goes_to_every_size_and_an_unpriced_size_keeps_its_fortnox_price(priced):
+    price(priced, priced.coat, 2499)
+
+    run = run_flow(products_flow(priced))
+
+    assert fortnox.price_of(priced.tenant, "WC100CAM38") == fortnox.price_of(priced.tenant, "WC100CAM40") == 2499
+    assert fortnox.price_of(priced.tenant, "SHOE38") is None
+    assert "No price on Centra pricelist 'SEK'" in record(run, size_id(priced.shoe, "38")).message
 
 
 def test_changed_price_updates_the_fortnox_price_only(priced):
-    shop, mock = priced
-    prices = {31: 1299}
-    mock.add_callback(responses.POST, f"{STUB_CENTRA}/graphql", callback=centra_stub([product()], prices))
-    run_flow(products_flow(shop))
-    prices[31] = 999
+    price(priced, priced.shoe, 1299)
+    run_flow(products_flow(priced))
+    price(priced, priced.shoe, 999)
 
-    run = run_flow(products_flow(shop))
+    run = run_flow(products_flow(priced))
 
     assert (run.created, run.updated) == (0, 1)
-    assert fortnox.price_of(shop.tenant, "SHOE38") == Decimal("999")
-    assert shop.tenant.articles.filter(article_number="SHOE38").count() == 1
+    assert record(run, size_id(priced.shoe, "38")).status == "updated"
+    assert fortnox.price_of(priced.tenant, "SHOE38") == Decimal("999")
+    assert priced.tenant.articles.filter(article_number="SHOE38").count() == 1
 
 
 def test_price_goes_to_the_configured_fortnox_price_list(priced):
-    shop, mock = priced
-    fortnox.create_price_list(shop.tenant, "WEB")
-    set_options(shop, price_list="WEB")
-    mock.add_callback(responses.POST, f"{STUB_CENTRA}/graphql", callback=centra_stub([product()], {31: 500}))
+    fortnox.create_price_list(priced.tenant, "WEB")
+    set_options(priced, price_list="WEB")
+    price(priced, priced.shoe, 500)
 
-    run_flow(products_flow(shop))
+    run_flow(products_flow(priced))
 
-    assert fortnox.price_of(shop.tenant, "SHOE38", "WEB") == Decimal("500")
-    assert fortnox.price_of(shop.tenant, "SHOE38", "A") is None
+    assert fortnox.price_of(priced.tenant, "SHOE38", "WEB") == Decimal("500")
+    assert fortnox.price_of(priced.tenant, "SHOE38", "A") is None
 
 
 def test_missing_fortnox_price_list_fails_the_record_and_is_retried_once_created(priced):
-    shop, mock = priced
-    set_options(shop, price_list="WEB")
-    mock.add_callback(responses.POST, f"{STUB_CENTRA}/graphql", callback=centra_stub([product()], {31: 500}))
+    set_options(priced, price_list="WEB")
+    price(priced, priced.shoe, 500)
 
-    failed = run_flow(products_flow(shop))
-    fortnox.create_price_list(shop.tenant, "WEB")
-    retried = run_flow(products_flow(shop))
+    failed = run_flow(products_flow(priced))
+    fortnox.create_price_list(priced.tenant, "WEB")
+    retried = run_flow(products_flow(priced))
 
-    assert record(failed, "311").error_code == "price_list_missing"
-    assert record(retried, "311").status == "updated"
-    assert fortnox.price_of(shop.tenant, "SHOE38", "WEB") == Decimal("500")
+    assert record(failed, size_id(priced.shoe, "38")).error_code == "price_list_missing"
+    assert record(retried, size_id(priced.shoe, "38")).status == "updated"
+    assert fortnox.price_of(priced.tenant, "SHOE38", "WEB") == Decimal("500")
 
 
 def test_unknown_centra_pricelist_fails_the_run(priced):
-    shop, mock = priced
-    set_options(shop, pricelist="EUR")
-    mock.add_callback(responses.POST, f"{STUB_CENTRA}/graphql", callback=centra_stub([product()], {}))
+    set_options(priced, pricelist="EUR")
 
-    run = run_flow(products_flow(shop))
+    run = run_flow(products_flow(priced))
 
     assert (run.status, run.error_code) == ("failed", "price_list_missing")
     assert "EUR" in run.error_message
+
+
+def test_demo_products_run_writes_the_sek_pricelist_to_fortnox_price_list_a(live_server):
+    from sandbox import demo
+    from sandbox.centra.models import Price
+
+    integration = demo.seed(live_server.url, fast=True)
+    shirt = Price.objects.filter(variant__product__product_number="LS300", pricelist__name="SEK")
+    assert shirt.update(amount=Decimal("379")) == 1  # changed in Centra since seeding
+    demo.seed(live_server.url, fast=True)  # idempotent: leaves the changed price as it is
+
+    run = run_flow(integration.flows.get(kind=Flow.Kind.PRODUCTS))
+
+    tenant = fortnox.create_tenant("Demo Fashion AB")
+    assert integration.flows.get(kind=Flow.Kind.PRODUCTS).options["pricelist"] == "SEK"
+    assert {number: fortnox.price_of(tenant, number, "A") for number in (
+        "WC100CAM38", "WC100CAM40", "WS200", "LS300WHTS", "LS300WHTL", "SOCK900")} == {
+        "WC100CAM38": 1500, "WC100CAM40": 1500, "WS200": 149, "LS300WHTS": 379, "LS300WHTL": 379, "SOCK900": 129}
+    assert "Price 1500.00 on Fortnox price list A (Centra pricelist SEK)" in SyncRecord.objects.get(
+        run=run, source_ref="WC100CAM40").message

@@ -34,6 +34,7 @@ HELP = {
     "rate_lost": "share of writes that commit but whose answer is lost",
     "timeout_seconds": "how long an injected timeout hangs",
     "client_timeouts": "Fortnox requests that hang past the engine's read timeout",
+    "token_expiries": "times every Fortnox access token is expired server-side mid-run (a 401 mid-run)",
     "webhooks": "webhook events in the flood for the one shop (plus redeliveries)",
     "customers": "Centra customers to start with (two more arrive with every wave)",
     "drive_seconds": "how long orders keep arriving and faults stay on",

@@ -1,12 +1,12 @@
 """Tables of the Centra simulator, split by area."""
 
-from .catalog import Customer, Product, ProductSize, ProductVariant, Stock, StockChange
+from .catalog import Customer, Price, Product, ProductSize, ProductVariant, Stock, StockChange
 from .events import Event, EventListener
 from .orders import Order, OrderLine, PaymentHistoryEntry, Return, ReturnLine, Shipment, ShipmentLine
 from .tenant import ApiToken, Channel, Market, Pricelist, Store, Warehouse
 
 __all__ = [
     "ApiToken", "Channel", "Customer", "Event", "EventListener", "Market", "Order", "OrderLine",
-    "PaymentHistoryEntry", "Pricelist", "Product", "ProductSize", "ProductVariant", "Return",
+    "PaymentHistoryEntry", "Price", "Pricelist", "Product", "ProductSize", "ProductVariant", "Return",
     "ReturnLine", "Shipment", "ShipmentLine", "Stock", "StockChange", "Store", "Warehouse",
 ]

@@ -1,4 +1,4 @@
-"""Products, variants, sizes, stock and customers.
+"""Products, variants, sizes, prices, stock and customers.
 
 Nothing here is unique beyond the primary key on purpose: real tenants have duplicate and empty
 SKUs, missing EANs and the same customer email twice (centra.md §6, §8.7).
@@ -7,7 +7,7 @@ SKUs, missing EANs and the same customer email twice (centra.md §6, §8.7).
 from django.db import models
 from django.db.models import Q
 
-from .tenant import Store, Warehouse
+from .tenant import Pricelist, Store, Warehouse
 
 PRODUCT_STATUSES = ("ACTIVE", "INACTIVE", "CANCELLED", "ARCHIVED")
 
@@ -107,3 +107,24 @@ class Customer(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class Price(models.Model):
+    """A variant's price on one pricelist: Centra prices variants, not sizes (centra.md §3.7).
+
+    [?] SIMULATED: the API shape of prices is not documented; see `prices` in schema.graphql.
+    """
+
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="prices")
+    pricelist = models.ForeignKey(Pricelist, on_delete=models.CASCADE, related_name="prices")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "pricelist"], name="centra_price_one_per_pricelist"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="centra_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.variant_id}@{self.pricelist_id}: {self.amount}"
