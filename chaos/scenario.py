@@ -202,6 +202,9 @@ class Scenario:
             self.note(f"last {shipped} split orders shipped in full")
         if isinstance(flood, Flood):
             self.note(f"webhooks: {flood.summary()}")
+            if flood.stored_new != flood.sent_events:
+                self.problems.append(f"the webhook endpoint stored {flood.stored_new} events as new; "
+                                     f"{flood.sent_events} distinct events were sent (redeliveries add none)")
         return flood
 
     def timeline(self, harness: Harness) -> list["Step"]:

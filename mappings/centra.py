@@ -9,6 +9,7 @@ account. Accounts and VAT come from the bookkeeping settings (`accounting.bookin
 same for both, so a credit reverses exactly what its invoice booked.
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +24,25 @@ from .services import MappingSet, bookkeeping_for
 from .transforms import money, text
 
 ONE = Decimal("1")
+# What a record of the wrong shape raises in plain Python, somewhere deep in a mapping.
+MALFORMED = (TypeError, KeyError, AttributeError, ValueError, IndexError, ArithmeticError)
+
+
+def malformed_is_invalid(what: str):
+    """A Centra record of the wrong shape (a list where an object belongs, text for a number, a
+    null) fails as `invalid_source_data` with what was wrong, never as a crash."""
+    def decorator(function):
+        @functools.wraps(function)
+        def guarded(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except SyncError:
+                raise
+            except MALFORMED as exc:
+                raise SyncError("invalid_source_data", f"The Centra {what} is malformed: "
+                                                       f"{type(exc).__name__}: {exc}") from exc
+        return guarded
+    return decorator
 
 
 @dataclass
@@ -123,6 +143,7 @@ def customer_from_fields(fields: dict, *, source_id: str, what: str, currency: s
     )
 
 
+@malformed_is_invalid("order")
 def customer_from_order(order: dict, fields: dict) -> Customer:
     billing = obj(order.get("billingAddress"), "billingAddress")
     buyer = obj(order.get("customer"), "customer")
@@ -217,8 +238,17 @@ def settle_rounding(rows: list[InvoiceRow], expected: Decimal, bookkeeping: Book
     return [*rows, InvoiceRow("Rounding", ONE, difference, Decimal("0"), account=bookkeeping.rounding_account)]
 
 
+def required_total(record: dict, what: str) -> dict:
+    """Centra's total is what the document must add up to; without it nothing can be checked."""
+    total = obj(record.get("grandTotal"), f"{what} grandTotal")
+    if total.get("value") is None:
+        raise SyncError("invalid_source_data", f"{what} has no grandTotal: cannot check what was captured.")
+    return total
+
+
 # --- invoices -----------------------------------------------------------------------------------
 
+@malformed_is_invalid("shipment")
 def invoice_from_shipment(order: dict, shipment: dict, context: MappingContext) -> Invoice:
     """Map one Centra shipment of `order` to an invoice document."""
     mapped = context.mappings.apply({**order, "shipment": shipment})
@@ -247,11 +277,10 @@ def invoice_from_shipment(order: dict, shipment: dict, context: MappingContext) 
     # Centra's sign for discounts is not documented; a discount always lowers the total.
     discount = abs(decimal(totals.get("discounts"), "shipment discounts"))
     rows.extend(discount_rows(discount, goods_by_vat, booking, sign=ONE, label="Discount"))
-    grand_total = obj(shipment.get("grandTotal"), "shipment grandTotal")
+    grand_total = required_total(shipment, f"Shipment {shipment.get('number')}")
     currency = currency_of(order)
-    if grand_total:
-        rows = settle_rounding(rows, decimal(grand_total, "shipment grandTotal"), context.bookkeeping,
-                               what=f"Shipment {shipment.get('number')}", currency=currency)
+    rows = settle_rounding(rows, decimal(grand_total, "shipment grandTotal"), context.bookkeeping,
+                           what=f"Shipment {shipment.get('number')}", currency=currency)
     return Invoice(
         external_reference=shipment_reference(shipment),
         customer=customer,
@@ -261,7 +290,7 @@ def invoice_from_shipment(order: dict, shipment: dict, context: MappingContext) 
         order_number=text(order.get("number")),
         shipment_number=text(shipment.get("number")),
         currency_rate=_rate(grand_total, currency, context),
-        expected_total=decimal(grand_total, "shipment grandTotal") if grand_total else None,
+        expected_total=decimal(grand_total, "shipment grandTotal"),
         fields=mapped.get("Invoice", {}),
     )
 
@@ -272,6 +301,7 @@ def _rate(grand_total: dict, currency: str, context: MappingContext) -> Decimal 
     return decimal(grand_total.get("conversionRate"), "conversionRate")
 
 
+@malformed_is_invalid("return")
 def credit_invoice_from_return(ret: dict, context: MappingContext, original_invoice: str) -> Invoice:
     """Map one Centra return to a credit invoice of the shipment's invoice `original_invoice`."""
     order = obj(ret.get("order"), "return order")
@@ -306,11 +336,10 @@ def credit_invoice_from_return(ret: dict, context: MappingContext, original_invo
         account, vat = booking.return_fee(rate)
         rows.append(InvoiceRow("Return fee", ONE, fee, vat, account=account,
                                article_number=context.bookkeeping.return_fee_article))
-    grand_total = obj(ret.get("grandTotal"), "return grandTotal")
+    grand_total = required_total(ret, f"Return {ret.get('id')}")
     currency = currency_of(order)
-    if grand_total:
-        rows = settle_rounding(rows, -decimal(grand_total, "return grandTotal"), context.bookkeeping,
-                               what=f"Return {ret.get('id')}", currency=currency)
+    rows = settle_rounding(rows, -decimal(grand_total, "return grandTotal"), context.bookkeeping,
+                           what=f"Return {ret.get('id')}", currency=currency)
     return Invoice(
         external_reference=return_reference(ret),
         customer=customer,
@@ -320,7 +349,7 @@ def credit_invoice_from_return(ret: dict, context: MappingContext, original_invo
         order_number=text(order.get("number")),
         shipment_number=text(shipment.get("number")),
         currency_rate=_rate(grand_total, currency, context),
-        expected_total=-decimal(grand_total, "return grandTotal") if grand_total else None,
+        expected_total=-decimal(grand_total, "return grandTotal"),
         fields=mapped.get("Invoice", {}),
         credit_of=original_invoice,
     )

@@ -16,6 +16,11 @@ class SourceRecord:
     source_parent: str = ""
 
 
+def malformed(source_id: str, message: str, *, source_ref: str = "") -> SourceRecord:
+    """A source record too broken to even tell what it is: it becomes a failed record of its own."""
+    return SourceRecord(source_id, {"malformed": message}, source_ref=source_ref)
+
+
 @dataclass(frozen=True)
 class Batch:
     """Records plus the cursor to store once all of them are handled."""

@@ -9,6 +9,7 @@ from .customer_matching import ensure_customer, fingerprint
 
 def push_invoice(context, erp, invoice: Invoice, *, object_type: str, source_id: str) -> Outcome:
     noun = "Credit invoice" if invoice.is_credit else "Invoice"
+    erp.validate_invoice(invoice)  # before the customer: a refused invoice leaves no customer behind
     customer_number, _ = ensure_customer(context, erp, invoice.customer)
 
     def find() -> str | None:
@@ -16,7 +17,6 @@ def push_invoice(context, erp, invoice: Invoice, *, object_type: str, source_id:
         return str(found["DocumentNumber"]) if found else None
 
     def create():
-        erp.validate_invoice(invoice)
         return erp.create_invoice(invoice, customer_number)
 
     pushed = push_once(

@@ -11,7 +11,7 @@ from ..connectors.centra import CentraEvents
 from ..errors import SyncError
 from ..links import get_link
 from ..models import Flow, SyncRecord
-from .base import Batch, FlowKind, Outcome, SourceRecord
+from .base import Batch, FlowKind, Outcome, SourceRecord, malformed
 from .centra_changes import DEFAULT_BACKFILL_DAYS, CentraChanges, ChangeSource
 from .invoicing import push_invoice
 
@@ -52,6 +52,12 @@ class OrdersFlow(FlowKind):
     def _records(self, orders: list[dict]) -> list[SourceRecord]:
         records = []
         for order in orders:
+            if not isinstance(order, dict) or not isinstance(order.get("shipments") or [], list) or not all(
+                isinstance(shipment, dict) for shipment in order.get("shipments") or []
+            ):
+                ident = order.get("id") if isinstance(order, dict) else repr(order)[:40]
+                records.append(malformed(f"order-{ident}", f"Centra order {ident} has malformed shipments."))
+                continue
             if self.markets and (order.get("market") or {}).get("name") not in self.markets:
                 continue  # a market this integration does not sync (e.g. a test market)
             not_due_yet = False
@@ -106,13 +112,12 @@ class OrdersFlow(FlowKind):
     # --- pushing ----------------------------------------------------------------------------
 
     def process(self, record: SourceRecord) -> Outcome:
+        if "malformed" in record.data:
+            raise SyncError("invalid_source_data", record.data["malformed"])
         order, shipment = record.data["order"], record.data["shipment"]
         link = get_link(self.context.integration, self.object_type, record.source_id)
         if link and link.is_linked:
             return Outcome(SyncRecord.Status.SKIPPED, link.target_id, "Already invoiced.")
-        try:
-            invoice = invoice_from_shipment(order, shipment, self.mapping)
-        except (TypeError, KeyError, AttributeError) as exc:
-            raise SyncError("invalid_source_data", f"Shipment {record.source_ref} is malformed: {exc!r}") from exc
+        invoice = invoice_from_shipment(order, shipment, self.mapping)
         return push_invoice(self.context, self.erp, invoice, object_type=self.object_type,
                             source_id=record.source_id)

@@ -88,8 +88,5 @@ class RefundsFlow(FlowKind):
         if not (original and original.is_linked):
             raise SyncError("original_invoice_missing",
                             f"Return {record.source_id}: shipment {shipment_id} has no invoice yet.")
-        try:
-            credit = credit_invoice_from_return(ret, self.mapping, original.target_id)
-        except (TypeError, KeyError, AttributeError) as exc:
-            raise SyncError("invalid_source_data", f"Return {record.source_id} is malformed: {exc!r}") from exc
+        credit = credit_invoice_from_return(ret, self.mapping, original.target_id)
         return push_invoice(self.context, self.erp, credit, object_type=self.object_type, source_id=record.source_id)
