@@ -56,7 +56,9 @@ class OrdersFlow(FlowKind):
                 isinstance(shipment, dict) for shipment in order.get("shipments") or []
             ):
                 ident = order.get("id") if isinstance(order, dict) else repr(order)[:40]
-                records.append(malformed(f"order-{ident}", f"Centra order {ident} has malformed shipments."))
+                if f"order-{ident}" not in self.seen:
+                    self.seen.add(f"order-{ident}")
+                    records.append(malformed(f"order-{ident}", f"Centra order {ident} has malformed shipments."))
                 continue
             if self.markets and (order.get("market") or {}).get("name") not in self.markets:
                 continue  # a market this integration does not sync (e.g. a test market)
