@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test test-services lint chromium install install-dev migrate seed
+.PHONY: run test test-services lint chaos chromium install install-dev migrate seed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ test-services: install-dev chromium
 
 lint: install-dev
 	$(BIN)/ruff check .
+
+## The fault-injection suite: real workers against the sandbox under faults; prints figures.
+chaos: install-dev
+	$(BIN)/python manage.py chaos

@@ -72,21 +72,24 @@ class Process:
         _signal_group(self.pgid, signal.SIGKILL)
         self.popen.wait()
 
-    def stop(self) -> None:
-        """Ask the leader to stop, then SIGKILL whatever of the group is still there."""
+    def terminate(self) -> None:
+        """Ask the leader to stop (a qcluster finishes its task first, within the grace)."""
         if self.alive:
             self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                logger.warning("%s did not stop within %.0f s: killing it", self.name, STOP_GRACE_SECONDS)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        while _group_alive(self.pgid) and time.monotonic() < deadline:
+
+    def finish(self, deadline: float) -> None:
+        """Wait for the whole group to be gone until `deadline` (monotonic), then SIGKILL the rest."""
+        while (self.alive or _group_alive(self.pgid)) and time.monotonic() < deadline:
+            self.popen.poll()
             time.sleep(0.2)
-        if _group_alive(self.pgid):
+        if self.alive or _group_alive(self.pgid):
+            logger.warning("%s did not stop within its grace: killing it", self.name)
             _signal_group(self.pgid, signal.SIGKILL)
-        if self.alive:
-            self.popen.wait()
+        self.popen.wait()
+
+    def stop(self) -> None:
+        self.terminate()
+        self.finish(time.monotonic() + STOP_GRACE_SECONDS)
 
     def log_tail(self, lines: int = 30) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -105,6 +108,7 @@ class Harness:
         self.workers: list[Process] = []
         self.retired: list[Process] = []  # killed workers, kept for their logs
         self.started = 0
+        self.stopping = False  # a second SIGTERM must not cut the cleanup short
 
     @property
     def site_url(self) -> str:
@@ -123,9 +127,10 @@ class Harness:
             for signum, handler in self._previous_handlers.items():
                 signal.signal(signum, handler)
 
-    @staticmethod
-    def _exit_on_signal(signum, frame):
-        raise SystemExit(128 + signum)  # unwinds through __exit__, which stops every process
+    def _exit_on_signal(self, signum, frame):
+        """Unwind through __exit__, which stops every process; once stopping, let it finish."""
+        if not self.stopping:
+            raise SystemExit(128 + signum)
 
     # --- the server ---------------------------------------------------------------------------
 
@@ -174,13 +179,18 @@ class Harness:
     # --- stopping -----------------------------------------------------------------------------
 
     def stop_workers(self) -> None:
-        while self.workers:
-            worker = self.workers.pop()
-            worker.stop()
-            self.retired.append(worker)
+        """All at once, sharing one grace period."""
+        stopping, self.workers = self.workers, []
+        self.retired.extend(stopping)
+        for worker in stopping:
+            worker.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for worker in stopping:
+            worker.finish(deadline)
 
     def stop(self) -> None:
         """Workers first (they would only hammer a dead server), then the server."""
+        self.stopping = True
         try:
             self.stop_workers()
         finally:

@@ -58,6 +58,7 @@ class Options:
     drain_seconds: float = 240.0
     access_token_ttl: int = 90
     stale_seconds: int = 20
+    claim_lease_seconds: int = 75  # longer than any single push under these faults (worst: a 30 s timeout)
     seed: int = 0
     port: int = 0
 
@@ -138,7 +139,8 @@ class Scenario:
 
     def run(self) -> Report:
         o = self.options
-        env = {**os.environ, "Q_WORKERS": "1", "RUN_STALE_SECONDS": str(o.stale_seconds), "LOG_LEVEL": "INFO",
+        env = {**os.environ, "Q_WORKERS": "1", "RUN_STALE_SECONDS": str(o.stale_seconds),
+               "CLAIM_LEASE_SECONDS": str(o.claim_lease_seconds), "LOG_LEVEL": "INFO",
                "PYTHONUNBUFFERED": "1"}
         with Harness(env=env, log_dir=self.log_dir, port=self.port, rng=self.rng) as harness:
             site_url = harness.site_url

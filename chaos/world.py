@@ -102,7 +102,7 @@ def build(site_url: str, rng: Random, *, access_token_ttl: int, customers: int) 
     set_credentials(
         target, client_id=FORTNOX_CLIENT_ID, client_secret=FORTNOX_CLIENT_SECRET,
         access_token=tokens["access_token"], refresh_token=tokens["refresh_token"],
-        expires_at=time.time() + float(tokens["expires_in"]),
+        expires_at=time.time() + float(tokens["expires_in"]), tenant_id=str(tenant.database_number),
     )
     integration = Integration.objects.create(
         slug=slug, organization=organization, name=f"Chaos {token}: Centra → Fortnox", source=source,

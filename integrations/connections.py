@@ -18,7 +18,7 @@ REFRESH_WAIT_SECONDS = 60
 
 REQUIRED_CREDENTIALS = {
     Connection.Kind.CENTRA: ("api_token",),
-    Connection.Kind.FORTNOX: ("client_id", "client_secret", "access_token", "refresh_token"),
+    Connection.Kind.FORTNOX: ("client_id", "client_secret", "access_token"),
 }
 
 
@@ -83,10 +83,12 @@ class ConnectionTokenStore:
                 return tokens
             fresh = exchange(tokens.refresh_token)
             connection = Connection.objects.get(pk=self.connection_id)
-            set_credentials(
-                connection, access_token=fresh.access_token, refresh_token=fresh.refresh_token,
-                expires_at=fresh.expires_at,
-            )
+            credentials = dict(connection.credentials)
+            # Even an empty refresh token is saved: the old one is spent either way.
+            credentials.update(access_token=fresh.access_token, refresh_token=fresh.refresh_token,
+                               expires_at=fresh.expires_at)
+            connection.credentials = credentials
+            connection.save(update_fields=["credentials", "updated_at"])
             self._tokens = fresh
             return fresh
         finally:
@@ -119,6 +121,7 @@ def fortnox_client(connection: Connection, **kwargs) -> FortnoxClient:
         auth_url=connection.auth_url or connection.base_url,
         client_id=connection.credentials.get("client_id", ""),
         client_secret=connection.credentials.get("client_secret", ""),
+        tenant_id=str(connection.credentials.get("tenant_id", "")),
         tokens=ConnectionTokenStore(connection),
         connection_key=f"connection:{connection.pk}",
         limit=_limit(connection, FORTNOX_LIMIT),
@@ -156,7 +159,10 @@ def check_connection(connection: Connection) -> tuple[bool, str]:
         if connection.kind == Connection.Kind.CENTRA:
             centra_client(connection).check()
         else:
-            erp_for(connection).check()
+            company = erp_for(connection).check().get("CompanyInformation") or {}
+            if company.get("DatabaseNumber") and not connection.credentials.get("tenant_id"):
+                # the tenant id lets the connection recover by itself if a refresh answer is lost
+                set_credentials(connection, tenant_id=str(company["DatabaseNumber"]))
     except SyncError as exc:
         mark_health(connection, False, str(exc))
         return False, str(exc)

@@ -63,6 +63,8 @@ _CATALOG = [
               "is invoiced. Otherwise fix the shipment's failed record first.", True),
     ErrorCode("unmapped_required_field", "A field the ERP requires has no value",
               "Map the field named in the message (integration > field mappings) or fill it in Centra.", False),
+    ErrorCode("in_progress_elsewhere", "Another run was pushing this record",
+              "Nothing to do: it is retried once the other run has finished or its claim has expired.", True),
     ErrorCode("internal_error", "An unexpected error in Junipeer",
               "Retry; if it repeats, contact support with the record id.", True),
     # Stock and products
@@ -88,7 +90,7 @@ def describe(code: str) -> ErrorCode:
 class SyncError(Exception):
     """A failure with a catalog code. Raised by connectors and flows, stored on sync records."""
 
-    def __init__(self, code: str, message: str, *, request=None, response=None):
+    def __init__(self, code: str, message: str, *, request=None, response=None, retry_at=None):
         if code not in CATALOG:
             raise ValueError(f"unknown error code {code!r}")
         super().__init__(message)
@@ -96,6 +98,7 @@ class SyncError(Exception):
         self.message = message
         self.request = request
         self.response = response
+        self.retry_at = retry_at  # when retrying can first succeed, if the error knows
 
     @property
     def retryable(self) -> bool:

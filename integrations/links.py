@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,12 +25,21 @@ from .documents import PushResult
 from .errors import SyncError
 from .models import Integration, RecordLink, SyncRun
 
-CLAIM_LEASE = timedelta(minutes=30)
+# A run that finished can hold no push in flight. One marked abandoned might still be alive (its
+# heartbeat only looked stale): its claim is only taken over once older than any push can take.
+FINISHED = {SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL, SyncRun.Status.FAILED}
+
+
+def claim_lease() -> timedelta:
+    return timedelta(seconds=settings.CLAIM_LEASE_SECONDS)
 AMBIGUOUS = {"write_outcome_unknown", "internal_error"}
 
 
-class ClaimedElsewhere(Exception):
-    """Another live run is pushing this object right now."""
+class ClaimedElsewhere(SyncError):
+    """Another run is pushing this object, or may still be: try again after its lease."""
+
+    def __init__(self, message: str, *, retry_at=None):
+        super().__init__("in_progress_elsewhere", message, retry_at=retry_at)
 
 
 @dataclass(frozen=True)
@@ -65,8 +75,8 @@ def _claim(link: RecordLink, run: SyncRun) -> bool:
     free = (
         holder is None
         or holder.pk == run.pk
-        or holder.status != SyncRun.Status.RUNNING
-        or (link.claimed_at is not None and link.claimed_at < now - CLAIM_LEASE)
+        or holder.status in FINISHED
+        or (link.claimed_at is not None and link.claimed_at < now - claim_lease())
     )
     if not free:
         return False
@@ -106,7 +116,9 @@ def push_once(
         link.refresh_from_db()
         if link.is_linked:
             return Pushed(link.target_id, already_linked=True)
-        raise ClaimedElsewhere(f"{object_type} {source_id} is being pushed by run {link.claimed_by_id}")
+        expires = (link.claimed_at or timezone.now()) + claim_lease()
+        raise ClaimedElsewhere(f"{object_type} {source_id} is being pushed by run {link.claimed_by_id}",
+                               retry_at=expires)
     try:
         if always_find or earlier_attempt:
             found = find()

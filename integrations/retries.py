@@ -20,13 +20,16 @@ BACKOFF_SECONDS = [60, 300, 900, 3600, 4 * 3600, 12 * 3600]
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 
 
-def after_failure(error_code: str, attempts: int, now=None) -> dict:
-    """The retry fields of a new failed record: when to try again, or dead."""
+def after_failure(error_code: str, attempts: int, now=None, *, retry_at=None) -> dict:
+    """The retry fields of a new failed record: when to try again, or dead. An error that knows
+    when a retry can first succeed (a claim expiring) is retried then, not on the backoff."""
     now = now or timezone.now()
     if not describe(error_code).retryable:
         return {"next_retry_at": None, "dead": False}
     if attempts >= MAX_ATTEMPTS:
         return {"next_retry_at": None, "dead": True}
+    if retry_at is not None:
+        return {"next_retry_at": max(retry_at, now), "dead": False}
     return {"next_retry_at": now + timedelta(seconds=BACKOFF_SECONDS[attempts - 1]), "dead": False}
 
 

@@ -157,6 +157,9 @@ LOGGING = {
 
 # A running run whose heartbeat is older than this is taken for dead (its worker was killed).
 RUN_STALE_SECONDS = env.int("RUN_STALE_SECONDS", default=300)
+# How long a push claimed by a run that may still be alive is left alone. Must exceed the longest
+# push: timeouts and Retry-After waits over all attempts (about 12 minutes at the defaults).
+CLAIM_LEASE_SECONDS = env.int("CLAIM_LEASE_SECONDS", default=900)
 
 # Alerts: a run with at least this many failed records, making up at least this share, alerts.
 ALERT_MIN_FAILED_RECORDS = env.int("ALERT_MIN_FAILED_RECORDS", default=5)

@@ -187,7 +187,7 @@ def seed(site_url: str, *, fast: bool = False) -> Integration:
         set_credentials(
             target, client_id=FORTNOX_CLIENT_ID, client_secret=FORTNOX_CLIENT_SECRET,
             access_token=tokens["access_token"], refresh_token=tokens["refresh_token"],
-            expires_at=time.time() + float(tokens.get("expires_in", 3600)),
+            expires_at=time.time() + float(tokens.get("expires_in", 3600)), tenant_id=str(tenant.database_number),
         )
     integration, _ = Integration.objects.update_or_create(
         slug=SLUG,

@@ -36,6 +36,7 @@ class Outcome:
     target_id: str = ""
     message: str = ""
     error_code: str = ""
+    retry_at: object = None  # a failure that knows when a retry can first succeed
     request: object = None
     response: object = None
 

@@ -15,7 +15,10 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from mappings.centra import MappingContext
+
 from ..connectors.centra import CentraClient, CentraEvents
+from .base import Batch, FlowKind
 
 logger = logging.getLogger(__name__)
 
@@ -127,3 +130,50 @@ class CentraChanges:
             yield records, dict(cursor), (lambda ids=ids: self.events.confirm(ids))
             if len(events) < self.page_size:
                 return
+
+
+class CentraSourcedFlow(FlowKind):
+    """A flow that reads changed Centra records (events or sweep) and pushes them to the ERP.
+
+    Keeps what every such flow needs between batches: the records it is waiting on (seen before
+    they were due) and those already met in this run (a sweep can meet one twice).
+    """
+
+    default_backfill_days = DEFAULT_BACKFILL_DAYS
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.source = context.clients["source"]
+        self.erp = context.clients["target"]
+        flow = context.flow
+        self.waiting: set[str] = set(flow.cursor.get("waiting", []))
+        self.seen: set[str] = set()
+        self.mapping = MappingContext.load(context.integration, self.kind)
+        self.changes = CentraChanges(
+            self.source, self.change_source(),
+            use_events=bool(context.integration.source.settings.get("events", False)),
+            page_size=flow.batch_size,
+            backfill_days=int(flow.options.get("backfill_days", self.default_backfill_days)),
+        )
+
+    def change_source(self) -> ChangeSource:
+        raise NotImplementedError
+
+    def records(self, raw: list[dict]) -> list:
+        """SourceRecords for a page of raw Centra records (updating `waiting` and `seen`)."""
+        raise NotImplementedError
+
+    def first_time(self, key: str) -> bool:
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    def batches(self, cursor):
+        if self.context.full:  # the whole backfill window again, keeping subscriptions and waits
+            cursor = {key: value for key, value in cursor.items() if key in ("listening", "waiting")}
+        for raw, next_cursor, on_done in self.changes.batches(cursor, self.waiting):
+            yield Batch(self.records(raw), next_cursor, on_done)
+
+    def checkpoint(self, batch: Batch) -> dict:
+        return {**batch.cursor, "waiting": sorted(self.waiting)}

@@ -4,53 +4,41 @@ The orders flow matches buyers the same way (`customer_matching`), so a customer
 later invoiced is one ERP customer.
 """
 
-from mappings.centra import MappingContext, customer_from_fields, customer_source_id
+from mappings.centra import customer_from_fields, customer_source_id
 
 from ..errors import SyncError
 from ..models import Flow, SyncRecord
-from .base import Batch, FlowKind, Outcome, SourceRecord
-from .centra_changes import CentraChanges, ChangeSource
+from .base import Outcome, SourceRecord
+from .centra_changes import CentraSourcedFlow, ChangeSource
 from .customer_matching import ensure_customer
 
 STATUS = {"created": SyncRecord.Status.CREATED, "updated": SyncRecord.Status.UPDATED,
           "matched": SyncRecord.Status.UPDATED, "unchanged": SyncRecord.Status.SKIPPED}
 
 
-class CustomersFlow(FlowKind):
+class CustomersFlow(CentraSourcedFlow):
     kind = Flow.Kind.CUSTOMERS
     object_type = "customer"
+    default_backfill_days = 3650  # the first run brings every customer
 
-    def __init__(self, context):
-        super().__init__(context)
-        self.client = context.clients["source"]
-        self.erp = context.clients["target"]
-        self.mapping = MappingContext.load(context.integration, self.kind)
-        customers = ChangeSource(
+    def change_source(self) -> ChangeSource:
+        client = self.source
+        return ChangeSource(
             event_type="Customer",
-            page=lambda where, page, limit: self.client.customers_page(where, page=page, limit=limit),
-            by_ids=self.client.customers_by_id,
+            page=lambda where, page, limit: client.customers_page(where, page=page, limit=limit),
+            by_ids=client.customers_by_id,
             window_field="updatedAt",
         )
-        self.changes = CentraChanges(
-            self.client, customers,
-            use_events=bool(context.integration.source.settings.get("events", False)),
-            page_size=context.flow.batch_size,
-            backfill_days=int(context.flow.options.get("backfill_days", 3650)),
-        )
 
-    def batches(self, cursor):
-        if self.context.full:
-            cursor = {key: value for key, value in cursor.items() if key == "listening"}
-        for customers, next_cursor, on_done in self.changes.batches(cursor, set()):
-            records = [SourceRecord(customer_source_id(c, c.get("email") or ""), c, source_ref=str(c.get("email")))
-                       for c in customers]
-            yield Batch(records, next_cursor, on_done)
+    def records(self, customers: list[dict]) -> list[SourceRecord]:
+        return [SourceRecord(customer_source_id(c, c.get("email") or ""), c, source_ref=str(c.get("email")))
+                for c in customers]
 
     def refetch(self, records):
         # failed records carry our source id, webhooks Centra's plain customer id
         ids = [source_id.removeprefix("centra-customer-") for source_id, _ in records]
         ids = [customer_id for customer_id in ids if customer_id.isdigit()]
-        for customer in self.client.customers_by_id(ids):
+        for customer in self.source.customers_by_id(ids):
             yield SourceRecord(customer_source_id(customer, customer.get("email") or ""), customer,
                                source_ref=str(customer.get("email")))
 

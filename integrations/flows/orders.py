@@ -5,59 +5,46 @@ invoiced. An order shipped in two batches gives two invoices. Which shipment eve
 invoice is the flow's trigger: created (default) or shipped.
 """
 
-from mappings.centra import MappingContext, invoice_from_shipment
+from mappings.centra import invoice_from_shipment
 
 from ..connectors.centra import CentraEvents
 from ..errors import SyncError
 from ..links import get_link
 from ..models import Flow, SyncRecord
-from .base import Batch, FlowKind, Outcome, SourceRecord, malformed
-from .centra_changes import DEFAULT_BACKFILL_DAYS, CentraChanges, ChangeSource
+from .base import Outcome, SourceRecord, malformed
+from .centra_changes import CentraSourcedFlow, ChangeSource
 from .invoicing import push_invoice
 
 OPEN_STATUSES = ["CONFIRMED", "PROCESSING"]
 
 
-class OrdersFlow(FlowKind):
+class OrdersFlow(CentraSourcedFlow):
     kind = Flow.Kind.ORDERS
     object_type = "invoice"
 
     def __init__(self, context):
+        self.trigger = context.flow.trigger
         super().__init__(context)
-        self.source = context.clients["source"]
-        self.erp = context.clients["target"]
-        flow = context.flow
-        self.trigger = flow.trigger
-        self.waiting: set[str] = set(flow.cursor.get("waiting", []))
-        self.seen: set[str] = set()  # a sweep can meet an order twice (new, then still open)
-        self.mapping = MappingContext.load(context.integration, self.kind)
         self.markets = set(self.mapping.bookkeeping.markets or [])
+
+    def change_source(self) -> ChangeSource:
         client, events = self.source, CentraEvents(self.source)
-        orders = ChangeSource(
+        return ChangeSource(
             event_type="Shipment",
             page=lambda where, page, limit: client.orders_page(where, page=page, limit=limit),
             by_ids=client.orders_by_id,
             open_where={"status": OPEN_STATUSES},
             from_event_refs=lambda shipment_ids: client.orders_by_id(events.order_ids_of_shipments(shipment_ids)),
         )
-        self.changes = CentraChanges(
-            client, orders,
-            use_events=bool(context.integration.source.settings.get("events", False)),
-            page_size=flow.batch_size,
-            backfill_days=int(flow.options.get("backfill_days", DEFAULT_BACKFILL_DAYS)),
-        )
 
-    # --- fetching ---------------------------------------------------------------------------
-
-    def _records(self, orders: list[dict]) -> list[SourceRecord]:
+    def records(self, orders: list[dict]) -> list[SourceRecord]:
         records = []
         for order in orders:
             if not isinstance(order, dict) or not isinstance(order.get("shipments") or [], list) or not all(
                 isinstance(shipment, dict) for shipment in order.get("shipments") or []
             ):
                 ident = order.get("id") if isinstance(order, dict) else repr(order)[:40]
-                if f"order-{ident}" not in self.seen:
-                    self.seen.add(f"order-{ident}")
+                if self.first_time(f"order-{ident}"):
                     records.append(malformed(f"order-{ident}", f"Centra order {ident} has malformed shipments."))
                 continue
             if self.markets and (order.get("market") or {}).get("name") not in self.markets:
@@ -66,16 +53,13 @@ class OrdersFlow(FlowKind):
             for shipment in order.get("shipments") or []:
                 if not self._is_due(shipment):
                     not_due_yet = True
-                    continue
-                if str(shipment.get("id")) in self.seen:
-                    continue
-                self.seen.add(str(shipment.get("id")))
-                records.append(SourceRecord(
-                    source_id=str(shipment.get("id")),
-                    source_ref=str(shipment.get("number") or ""),
-                    source_parent=str(order.get("id")),
-                    data={"order": order, "shipment": shipment},
-                ))
+                elif self.first_time(str(shipment.get("id"))):
+                    records.append(SourceRecord(
+                        source_id=str(shipment.get("id")),
+                        source_ref=str(shipment.get("number") or ""),
+                        source_parent=str(order.get("id")),
+                        data={"order": order, "shipment": shipment},
+                    ))
             if not_due_yet:
                 self.waiting.add(str(order.get("id")))
             else:
@@ -87,16 +71,6 @@ class OrdersFlow(FlowKind):
             return bool(shipment.get("isShipped"))
         return True
 
-    def batches(self, cursor):
-        if self.context.full:  # sweep the whole backfill window again, keeping what we wait on
-            cursor = {key: value for key, value in cursor.items() if key in ("listening", "waiting")}
-        for orders, next_cursor, on_done in self.changes.batches(cursor, self.waiting):
-            records = self._records(orders)
-            yield Batch(records, next_cursor, on_done)
-
-    def checkpoint(self, batch: Batch) -> dict:
-        return {**batch.cursor, "waiting": sorted(self.waiting)}
-
     def refetch(self, records):
         """Shipments again by id: through their order (kept on failed records), or looked up
         from the shipment when a webhook only gave its id."""
@@ -107,7 +81,7 @@ class OrdersFlow(FlowKind):
             order_ids.update(CentraEvents(self.source).order_ids_of_shipments(orphans[start:start + 50]))
         order_ids = sorted(order_ids)
         for start in range(0, len(order_ids), 50):
-            for record in self._records(self.source.orders_by_id(order_ids[start:start + 50])):
+            for record in self.records(self.source.orders_by_id(order_ids[start:start + 50])):
                 if record.source_id in wanted:
                     yield record
 

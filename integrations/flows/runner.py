@@ -22,7 +22,6 @@ from .. import webhooks
 from ..alerts import after_run
 from ..connections import centra_client, check_connection, erp_for
 from ..errors import SyncError
-from ..links import ClaimedElsewhere
 from ..models import Flow, SyncRecord, SyncRun
 from ..retries import after_failure, due_failures
 from .base import FlowContext, FlowKind, Outcome, SourceRecord
@@ -45,6 +44,10 @@ Status = SyncRecord.Status
 
 class RunInProgress(Exception):
     """Another run of the same flow is running."""
+
+
+class RunAbandoned(Exception):
+    """This run was taken for dead (its heartbeat looked stale) and another may have resumed its work."""
 
 
 def open_run(flow: Flow, trigger: str) -> SyncRun:
@@ -114,6 +117,9 @@ class Runner:
                 self.flush(run)
         except SyncError as exc:
             return self.finish(run, SyncRun.Status.FAILED, exc.code, exc.message)
+        except RunAbandoned as exc:
+            logger.warning("%s", exc)
+            return self.finish(run, SyncRun.Status.ABANDONED)
         except Exception as exc:
             logger.exception("run %s of %s failed", run.pk, self.flow)
             return self.finish(run, SyncRun.Status.FAILED, "internal_error", f"{type(exc).__name__}: {exc}")
@@ -124,15 +130,14 @@ class Runner:
         """Process one record; whatever goes wrong stays with this record."""
         for journal in self.journals:
             journal.clear()
+        self.beat(run)
         try:
             outcome = self.kind.process(record)
-        except ClaimedElsewhere as exc:
-            outcome = Outcome(Status.SKIPPED, message=str(exc))
         except SyncError as exc:
             if exc.code in AUTH_CODES:
                 raise  # no record can pass while access is refused: stop the run
             outcome = Outcome(Status.FAILED, message=exc.message, error_code=exc.code,
-                              request=exc.request, response=exc.response)
+                              request=exc.request, response=exc.response, retry_at=exc.retry_at)
         except Exception as exc:
             logger.exception("record %s of %s failed unexpectedly", record.source_id, self.flow)
             outcome = Outcome(Status.FAILED, message=f"{type(exc).__name__}: {exc}", error_code="internal_error")
@@ -152,7 +157,8 @@ class Runner:
             return
         exchanges = [e for journal in self.journals for e in journal][-MAX_KEPT_EXCHANGES:]
         attempts = previous[1] + 1 if previous and previous[0] == Status.FAILED else 1
-        retry = after_failure(outcome.error_code, attempts) if outcome.status == Status.FAILED else {}
+        retry = (after_failure(outcome.error_code, attempts, retry_at=outcome.retry_at)
+                 if outcome.status == Status.FAILED else {})
         with transaction.atomic():
             earlier.update(superseded=True)
             SyncRecord.objects.create(
@@ -165,6 +171,12 @@ class Runner:
                 **retry,
             )
 
+    def beat(self, run: SyncRun) -> None:
+        """Prove the run alive before each record; a run marked abandoned stops at once."""
+        alive = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(heartbeat_at=timezone.now())
+        if not alive:
+            raise RunAbandoned(f"run {run.pk} was marked abandoned; stopping so it does not compete with its successor")
+
     def flush(self, run: SyncRun) -> None:
         """Add the counts since the last flush to the run, and beat its heart."""
         SyncRun.objects.filter(pk=run.pk).update(
@@ -175,7 +187,8 @@ class Runner:
 
     def finish(self, run: SyncRun, status: str, code: str = "", message: str = "") -> SyncRun:
         self.flush(run)
-        SyncRun.objects.filter(pk=run.pk).update(
+        # An abandoned run keeps that status: whoever resumed its work owns the outcome.
+        SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
             status=status, finished_at=timezone.now(), error_code=code, error_message=message[:5000]
         )
         if code in AUTH_CODES:  # find out which side refused us and show it on the connection

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 import pytest
 import responses
 
-from integrations.connections import erp_for
+from integrations.connections import erp_for, set_credentials
 from integrations.connectors.fortnox.client import read_error_information
 from integrations.errors import SyncError
 from integrations.models import Connection
@@ -97,3 +97,22 @@ def test_missing_article_404_in_pascal_case_means_unknown_article():
     responses.get(f"{API}/articles/NOPE", status=404,
                   json={"ErrorInformation": {"Error": 1, "Message": "Kan inte hitta artikeln.", "Code": 2000428}})
     assert erp_for(conn).article_exists("NOPE") is False
+
+
+@responses.activate
+def test_lost_refresh_answer_recovers_with_client_credentials_instead_of_dying():
+    conn = factories.fortnox_connection()
+    set_credentials(conn, tenant_id="1000001")
+    responses.get(f"{API}/companyinformation", status=401, json={"message": "unauthorized"})
+    responses.post(TOKEN_URL, status=504, body=b"")  # Fortnox rotated the token, but the answer is lost
+    responses.post(TOKEN_URL, json={"access_token": "access-cc-1", "scope": "invoice", "expires_in": 3600,
+                                    "token_type": "bearer"})
+    responses.get(f"{API}/companyinformation", json={"CompanyInformation": {}})
+
+    erp_for(conn).check()
+
+    grant = parse_qs(responses.calls[2].request.body)
+    assert grant == {"grant_type": ["client_credentials"]}
+    assert responses.calls[2].request.headers["TenantId"] == "1000001"
+    stored = Connection.objects.get(pk=conn.pk).credentials
+    assert (stored["access_token"], stored["refresh_token"]) == ("access-cc-1", "")  # the spent one is gone

@@ -6,6 +6,7 @@ shared by every worker of the connection, so two workers never burn the same ref
 """
 
 import base64
+import logging
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -14,9 +15,12 @@ from ...errors import SyncError
 from ..http import ApiClient
 from ..ratelimit import Limit
 
+logger = logging.getLogger(__name__)
+
 # Fortnox allows 25 requests per 5 s per app and tenant; keep a little under it.
 FORTNOX_LIMIT = Limit(20, 5.0)
 REFRESH_MARGIN_SECONDS = 60
+REFRESH_REFUSED = {"remote_rejected", "auth_expired", "not_found"}
 
 # Fortnox error codes (fortnox.md §3.3) that mean something specific to us.
 ERROR_CODES = {
@@ -42,8 +46,9 @@ class FortnoxTokens:
 
     @classmethod
     def from_answer(cls, answer: dict, now: float | None = None) -> "FortnoxTokens":
+        """A client-credentials answer has no refresh token: the next one is fetched the same way."""
         now = time.time() if now is None else now
-        return cls(answer["access_token"], answer["refresh_token"], now + float(answer.get("expires_in", 3600)))
+        return cls(answer["access_token"], answer.get("refresh_token", ""), now + float(answer.get("expires_in", 3600)))
 
     def expires_soon(self, now: float | None = None) -> bool:
         return (time.time() if now is None else now) >= self.expires_at - REFRESH_MARGIN_SECONDS
@@ -78,6 +83,7 @@ class FortnoxClient(ApiClient):
     auth_url: str = ""
     client_id: str = ""
     client_secret: str = ""
+    tenant_id: str = ""  # Fortnox DatabaseNumber: allows the client-credentials grant (service account)
     tokens: TokenStore | None = None
 
     system = "Fortnox"
@@ -104,28 +110,39 @@ class FortnoxClient(ApiClient):
         self.redact.secrets.extend([tokens.access_token, tokens.refresh_token])
         return tokens
 
-    def _exchange_refresh_token(self, refresh_token: str) -> FortnoxTokens:
-        """POST the refresh grant. Never retried on ambiguity: a lost answer burns the token."""
+    def _token_request(self, form: dict, headers: dict | None = None):
         basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        self.redact.secrets.append(refresh_token)
-        try:
-            answer = self.request(
-                "POST", f"{self.auth_url.rstrip('/')}/oauth-v1/token",
-                data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-                headers={"Authorization": f"Basic {basic}"}, authenticated=False, idempotent=False,
-            )
-        except SyncError as exc:
-            if exc.code in ("remote_rejected", "auth_expired", "not_found"):
-                raise SyncError(
-                    "auth_expired",
-                    "Fortnox refused our refresh token (used or expired): the shop must re-authorize "
-                    f"Junipeer in Fortnox. {exc.message}",
-                    request=exc.request, response=exc.response,
-                ) from exc
-            raise
+        answer = self.request(
+            "POST", f"{self.auth_url.rstrip('/')}/oauth-v1/token", data=form,
+            headers={"Authorization": f"Basic {basic}", **(headers or {})}, authenticated=False, idempotent=False,
+        )
         if not isinstance(answer, dict) or "access_token" not in answer:
             raise SyncError("bad_response", "Fortnox's token endpoint answered without an access token.")
         return FortnoxTokens.from_answer(answer)
+
+    def _exchange_refresh_token(self, refresh_token: str) -> FortnoxTokens:
+        """Refresh the access token. A refresh token works once, so a lost answer burns it; with the
+        tenant id known, the client-credentials grant (no refresh token at all) recovers instead of
+        leaving the connection dead until the shop re-authorizes."""
+        self.redact.secrets.append(refresh_token)
+        if refresh_token:
+            try:
+                return self._token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
+            except SyncError as exc:
+                if self.tenant_id and exc.code in REFRESH_REFUSED | {"write_outcome_unknown"}:
+                    logger.warning("Fortnox refresh failed (%s); recovering with the client-credentials grant",
+                                   exc.code)
+                elif exc.code in REFRESH_REFUSED:
+                    raise SyncError(
+                        "auth_expired",
+                        "Fortnox refused our refresh token (used or expired): the shop must re-authorize "
+                        f"Junipeer in Fortnox. {exc.message}", request=exc.request, response=exc.response,
+                    ) from exc
+                else:
+                    raise
+        if not self.tenant_id:
+            raise SyncError("auth_expired", "No Fortnox refresh token: the shop must re-authorize Junipeer.")
+        return self._token_request({"grant_type": "client_credentials"}, {"TenantId": str(self.tenant_id)})
 
     def error_from_response(self, response, body):
         code, message = read_error_information(body)

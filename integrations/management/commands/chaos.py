@@ -41,6 +41,7 @@ HELP = {
     "drain_seconds": "how long to wait, faults off, for every shipment to be invoiced",
     "access_token_ttl": "Fortnox access-token life in seconds (the engine refreshes 60 s before)",
     "stale_seconds": "RUN_STALE_SECONDS for the workers: a killed worker's run is resumed after it",
+    "claim_lease_seconds": "CLAIM_LEASE_SECONDS for the workers: a killed worker's pushes are taken over after it",
     "seed": "random seed (printed; pass it to repeat a run's choices)",
     "port": "port for the sandbox server (default: a free one)",
 }
