@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("", include("integrations.urls")),
+    path("api/v1/", include("integrations.api.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:
