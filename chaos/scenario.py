@@ -55,7 +55,7 @@ class Options:
     webhooks: int = 2000
     customers: int = 40
     drive_seconds: float = 120.0
-    drain_seconds: float = 240.0
+    drain_seconds: float = 420.0
     access_token_ttl: int = 90
     stale_seconds: int = 20
     claim_lease_seconds: int = 75  # longer than any single push under these faults (worst: a 30 s timeout)

@@ -12,6 +12,7 @@ document up by its reference before creating it again.
 """
 
 import email.utils
+import json
 import logging
 import random
 import re
@@ -63,10 +64,21 @@ class Exchange:
     attempts: int = 1
 
     def as_request(self) -> dict:
-        return {"method": self.method, "url": self.url, "body": self.body}
+        return {"method": self.method, "url": self.url, "body": bounded(self.body)}
 
     def as_response(self) -> dict:
-        return {"status": self.status, "body": self.response, "attempts": self.attempts}
+        return {"status": self.status, "body": bounded(self.response), "attempts": self.attempts}
+
+
+def bounded(body, limit: int = MAX_KEPT_BODY):
+    """A body as kept on a sync record: whole when small, else its head (a page of 50 Centra orders
+    is evidence enough at 20 kB, and records stay small however many we keep)."""
+    if body is None or isinstance(body, (int, float, bool)):
+        return body
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=str)
+    if len(text) <= limit:
+        return body
+    return {"truncated": True, "size": len(text), "head": text[:limit]}
 
 
 @dataclass

@@ -135,3 +135,15 @@ def test_sliding_window_waits_for_the_oldest_request_to_leave_the_window():
     now[0] = 1.0
     assert limiter.acquire("c1", limit) == pytest.approx(4.0)
     assert limiter.acquire("c2", limit) == 0  # another connection has its own window
+
+
+@responses.activate
+def test_kept_exchanges_are_bounded_however_large_the_answer(client):
+    responses.get(f"{BASE}/orders", json={"orders": [{"id": i, "name": "x" * 500} for i in range(200)]})
+
+    client.request("GET", "orders")
+
+    kept = client.journal[0].as_response()["body"]
+    assert kept["truncated"] is True
+    assert kept["size"] > 100_000
+    assert len(kept["head"]) == 20_000
