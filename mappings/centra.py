@@ -277,21 +277,31 @@ def invoice_from_shipment(order: dict, shipment: dict, context: MappingContext) 
     # Centra's sign for discounts is not documented; a discount always lowers the total.
     discount = abs(decimal(totals.get("discounts"), "shipment discounts"))
     rows.extend(discount_rows(discount, goods_by_vat, booking, sign=ONE, label="Discount"))
-    grand_total = required_total(shipment, f"Shipment {shipment.get('number')}")
+    return _document(source=shipment, what=f"Shipment {shipment.get('number')}", sign=ONE,
+                     reference=shipment_reference(shipment), date_keys=("shippedAt", "createdAt"), order=order,
+                     shipment=shipment, rows=rows, customer=customer, mapped=mapped, context=context)
+
+
+def _document(*, source: dict, what: str, sign: Decimal, reference: str, date_keys: tuple[str, ...], order: dict,
+              shipment: dict, rows: list[InvoiceRow], customer: Customer, mapped: dict, context: MappingContext,
+              credit_of: str = "") -> Invoice:
+    """The document for a shipment (sign +1) or a return (sign -1), checked against Centra's total."""
+    grand_total = required_total(source, what)
     currency = currency_of(order)
-    rows = settle_rounding(rows, decimal(grand_total, "shipment grandTotal"), context.bookkeeping,
-                           what=f"Shipment {shipment.get('number')}", currency=currency)
+    expected = sign * decimal(grand_total, f"{what} grandTotal")
+    rows = settle_rounding(rows, expected, context.bookkeeping, what=what, currency=currency)
     return Invoice(
-        external_reference=shipment_reference(shipment),
+        external_reference=reference,
         customer=customer,
         currency=currency,
-        invoice_date=_date(shipment, ("shippedAt", "createdAt"), "Shipment"),
+        invoice_date=_date(source, date_keys, what),
         rows=rows,
         order_number=text(order.get("number")),
         shipment_number=text(shipment.get("number")),
         currency_rate=_rate(grand_total, currency, context),
-        expected_total=decimal(grand_total, "shipment grandTotal"),
+        expected_total=expected,
         fields=mapped.get("Invoice", {}),
+        credit_of=credit_of,
     )
 
 
@@ -336,20 +346,6 @@ def credit_invoice_from_return(ret: dict, context: MappingContext, original_invo
         account, vat = booking.return_fee(rate)
         rows.append(InvoiceRow("Return fee", ONE, fee, vat, account=account,
                                article_number=context.bookkeeping.return_fee_article))
-    grand_total = required_total(ret, f"Return {ret.get('id')}")
-    currency = currency_of(order)
-    rows = settle_rounding(rows, -decimal(grand_total, "return grandTotal"), context.bookkeeping,
-                           what=f"Return {ret.get('id')}", currency=currency)
-    return Invoice(
-        external_reference=return_reference(ret),
-        customer=customer,
-        currency=currency,
-        invoice_date=_date(ret, ("updatedAt", "createdAt"), "Return"),
-        rows=rows,
-        order_number=text(order.get("number")),
-        shipment_number=text(shipment.get("number")),
-        currency_rate=_rate(grand_total, currency, context),
-        expected_total=-decimal(grand_total, "return grandTotal"),
-        fields=mapped.get("Invoice", {}),
-        credit_of=original_invoice,
-    )
+    return _document(source=ret, what=f"Return {ret.get('id')}", sign=-ONE, reference=return_reference(ret),
+                     date_keys=("updatedAt", "createdAt"), order=order, shipment=shipment, rows=rows,
+                     customer=customer, mapped=mapped, context=context, credit_of=original_invoice)
