@@ -61,7 +61,6 @@ class Invoice:
     shipment_number: str = ""
     prices_include_vat: bool = True
     currency_rate: Decimal | None = None
-    expected_total: Decimal | None = None
     fields: dict = field(default_factory=dict)  # target header fields from the field mappings
     credit_of: str = ""  # a credit invoice: the ERP number of the invoice it credits
 

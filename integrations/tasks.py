@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_chain, async_task
@@ -83,10 +83,9 @@ def run_due_flows() -> int:
 
 def check_connections() -> str:
     """Health-check every connection a live integration uses; recovered ones resume their flows."""
-    connections = Connection.objects.filter(
-        pk__in=Integration.objects.filter(status=Integration.Status.LIVE).values("source")
-    ) | Connection.objects.filter(pk__in=Integration.objects.filter(status=Integration.Status.LIVE).values("target"))
-    results = [check_connection(connection)[0] for connection in connections.distinct()]
+    live = Integration.Status.LIVE
+    connections = Connection.objects.filter(Q(source_of__status=live) | Q(target_of__status=live)).distinct()
+    results = [check_connection(connection)[0] for connection in connections]
     return f"{results.count(True)} healthy, {results.count(False)} unhealthy"
 
 

@@ -299,7 +299,6 @@ def _document(*, source: dict, what: str, sign: Decimal, reference: str, date_ke
         order_number=text(order.get("number")),
         shipment_number=text(shipment.get("number")),
         currency_rate=_rate(grand_total, currency, context),
-        expected_total=expected,
         fields=mapped.get("Invoice", {}),
         credit_of=credit_of,
     )

@@ -1,10 +1,8 @@
 """Dotted paths into source records: `shippingAddress.country.code`, `lines.0.productSize.SKU`."""
 
-import re
 import string
 
 _MISSING = object()
-_FIELD = re.compile(r"\{([^{}]+)\}")
 
 
 def resolve(record, path: str, default=None):
@@ -35,7 +33,3 @@ class _Fields(string.Formatter):
 def render(template: str, record) -> str:
     """`"{billingAddress.firstName} {billingAddress.lastName}"` filled from `record`, blanks for gaps."""
     return " ".join(_Fields(record).format(template).split())
-
-
-def template_paths(template: str) -> list[str]:
-    return _FIELD.findall(template)

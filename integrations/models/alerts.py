@@ -40,7 +40,3 @@ class Alert(models.Model):
 
     def __str__(self):
         return self.title
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None

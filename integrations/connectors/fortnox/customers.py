@@ -34,9 +34,6 @@ class CustomersMixin:
         items = self.client.list_all("customers", "Customers", email=email)
         return [str(c["CustomerNumber"]) for c in items if str(c.get("Email", "")).lower() == email.lower()]
 
-    def customer_exists(self, customer_number: str) -> bool:
-        return self.client.get_or_none(f"customers/{customer_number}") is not None
-
     def create_customer(self, customer: Customer) -> PushResult:
         body = self.client.post("customers", {"Customer": self.customer_payload(customer)})
         created = body["Customer"]
