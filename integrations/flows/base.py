@@ -16,6 +16,14 @@ class SourceRecord:
     source_parent: str = ""
 
 
+REFETCH_CHUNK = 50  # records fetched again by id per request
+
+
+def chunked(items: list, size: int) -> list[list]:
+    """`items` in consecutive slices of at most `size` (Python 3.11 has no itertools.batched)."""
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
 def malformed(source_id: str, message: str, *, source_ref: str = "") -> SourceRecord:
     """A source record too broken to even tell what it is: it becomes a failed record of its own."""
     return SourceRecord(source_id, {"malformed": message}, source_ref=source_ref)

@@ -11,7 +11,7 @@ from ..connectors.centra import CentraEvents
 from ..errors import SyncError
 from ..links import get_link
 from ..models import Flow, SyncRecord
-from .base import Outcome, SourceRecord, malformed
+from .base import REFETCH_CHUNK, Outcome, SourceRecord, chunked, malformed
 from .centra_changes import CentraSourcedFlow, ChangeSource
 from .invoicing import push_invoice
 
@@ -77,13 +77,11 @@ class OrdersFlow(CentraSourcedFlow):
         wanted = {source_id for source_id, _ in records}
         order_ids = {parent for _, parent in records if parent}
         orphans = [int(source_id) for source_id, parent in records if not parent and source_id.isdigit()]
-        for start in range(0, len(orphans), 50):
-            order_ids.update(CentraEvents(self.source).order_ids_of_shipments(orphans[start:start + 50]))
-        order_ids = sorted(order_ids)
-        for start in range(0, len(order_ids), 50):
-            for record in self.records(self.source.orders_by_id(order_ids[start:start + 50])):
-                if record.source_id in wanted:
-                    yield record
+        events = CentraEvents(self.source)
+        for chunk in chunked(orphans, REFETCH_CHUNK):
+            order_ids.update(events.order_ids_of_shipments(chunk))
+        for chunk in chunked(sorted(order_ids), REFETCH_CHUNK):
+            yield from (r for r in self.records(self.source.orders_by_id(chunk)) if r.source_id in wanted)
 
     # --- pushing ----------------------------------------------------------------------------
 

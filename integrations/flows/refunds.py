@@ -11,7 +11,7 @@ from mappings.centra import credit_invoice_from_return
 from ..errors import SyncError
 from ..links import get_link
 from ..models import Flow, SyncRecord
-from .base import Outcome, SourceRecord
+from .base import REFETCH_CHUNK, Outcome, SourceRecord, chunked
 from .centra_changes import CentraSourcedFlow, ChangeSource
 from .invoicing import push_invoice
 
@@ -52,10 +52,8 @@ class RefundsFlow(CentraSourcedFlow):
 
     def refetch(self, records):
         wanted = {source_id for source_id, _ in records}
-        ids = sorted(wanted, key=int)
-        for start in range(0, len(ids), 50):
-            yield from (r for r in self.records(self.source.returns_by_id(ids[start:start + 50]))
-                        if r.source_id in wanted)
+        for chunk in chunked(sorted(wanted, key=int), REFETCH_CHUNK):
+            yield from (r for r in self.records(self.source.returns_by_id(chunk)) if r.source_id in wanted)
 
     def process(self, record: SourceRecord) -> Outcome:
         ret = record.data["return"]

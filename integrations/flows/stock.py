@@ -20,7 +20,7 @@ from ..documents import StockLevel
 from ..errors import SyncError
 from ..links import get_link
 from ..models import Flow, RecordLink, SyncRecord
-from .base import Batch, FlowKind, Outcome, SourceRecord
+from .base import Batch, FlowKind, Outcome, SourceRecord, chunked
 
 OVERLAP = timedelta(minutes=5)
 MATCH_ON = ("sku", "ean", "sku_then_ean")
@@ -93,7 +93,7 @@ class StockFlow(FlowKind):
         levels = self.erp.stock_levels(datetime.fromisoformat(since) if since else None)
         done = {**cursor, "modified_since": (started - OVERLAP).isoformat(timespec="seconds")}
         size = self.context.flow.batch_size
-        chunks = [levels[start:start + size] for start in range(0, len(levels), size)] or [[]]
+        chunks = chunked(levels, size) or [[]]
         for index, chunk in enumerate(chunks):
             # Fortnox cannot sort by change time: only a finished listing moves the cursor on.
             yield Batch(self._records(chunk), done if index == len(chunks) - 1 else cursor)
