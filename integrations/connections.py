@@ -103,15 +103,13 @@ def _limit(connection: Connection, default: Limit) -> Limit:
 
 def centra_client(connection: Connection, **kwargs) -> CentraClient:
     kwargs.setdefault("limiter", shared_limiter())  # every worker of the connection draws from one window
-    client = CentraClient.for_plan(
-        connection.base_url,
-        connection.credentials.get("api_token", ""),
-        plan=connection.settings.get("plan", "growth"),
+    return CentraClient(
+        base_url=connection.base_url,
+        api_token=connection.credentials.get("api_token", ""),
+        limit=_limit(connection, CentraClient.plan_limit(connection.settings.get("plan", "growth"))),
         connection_key=f"connection:{connection.pk}",
         **kwargs,
     )
-    client.limit = _limit(connection, client.limit)
-    return client
 
 
 def fortnox_client(connection: Connection, **kwargs) -> FortnoxClient:

@@ -82,10 +82,11 @@ class CentraClient(ApiClient):
 
     system = "Centra"
 
-    @classmethod
-    def for_plan(cls, base_url: str, api_token: str, *, plan: str = "growth", **kwargs) -> "CentraClient":
+    @staticmethod
+    def plan_limit(plan: str = "growth") -> Limit:
+        """Our share of the plan's request bucket, which every app on the store draws from."""
         per_10s = max(1, int(PLAN_REQUESTS_PER_10S.get(plan, PLAN_REQUESTS_PER_10S["growth"]) * HEADROOM))
-        return cls(base_url=base_url, api_token=api_token, limit=Limit(per_10s, 10.0), **kwargs)
+        return Limit(per_10s, 10.0)
 
     def secrets(self):
         return [self.api_token]
