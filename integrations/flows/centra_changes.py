@@ -1,11 +1,13 @@
-"""What changed in Centra since the last run, the way Centra advises (centra.md §2.3).
+"""What changed in Centra since the last run, detected on what is invoiced (centra.md §2.3, §5.2).
 
 Where the store has the events queue, a connection reads it: subscribe once, read the oldest
 unconfirmed events, confirm them only after the batch is handled (a killed run sees them again).
-Otherwise, and once as a backfill before events take over, a sweep: records created since the
-last run (with an overlap), then every record still in a non-final status, then records a flow
-is waiting on (e.g. shipped later than they were seen). The cursor records the phase and page,
-so a killed run resumes where it stopped.
+Otherwise, and once as a backfill before events take over, a sweep by the records' own change
+time: shipments and returns by `updatedAt` (completing a shipment or a return bumps it), customers
+likewise. So a shipment created *and* completed between two runs is found by the next run even
+when no webhook arrived, and nothing that is merely still open is read again. The window starts an
+overlap before the previous run started (clock skew between Centra and us); the cursor records the
+page, so a killed run resumes where it stopped.
 """
 
 import logging
@@ -24,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 OVERLAP = timedelta(minutes=15)
 DEFAULT_BACKFILL_DAYS = 30
-SWEEP_PHASES = ("window", "open", "waiting")
 
 
 def _iso(moment: datetime) -> str:
@@ -33,13 +34,12 @@ def _iso(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class ChangeSource:
-    """How to read one kind of Centra record: by page, by id, and from its events."""
+    """How to read one kind of Centra record: changed since a moment, by id, and from its events."""
 
     event_type: str
     page: Callable[[dict, int, int], list[dict]]  # (where, page, limit) -> records
     by_ids: Callable[[list], list[dict]]
-    window_field: str = "createdAt"
-    open_where: dict | None = None
+    window_field: str = "updatedAt"
     from_event_refs: Callable[[list[int]], list[dict]] | None = None
 
 
@@ -55,41 +55,31 @@ class CentraChanges:
         self.page_size = page_size
         self.backfill_days = backfill_days
 
-    def batches(self, cursor: dict, waiting: set[str]) -> Iterator[tuple[list[dict], dict, object]]:
+    def batches(self, cursor: dict) -> Iterator[tuple[list[dict], dict, object]]:
         cursor = dict(cursor or {})
         if self.use_events:
             if not cursor.get("listening"):
                 self.events.listen([self.source.event_type])
                 cursor["listening"] = True
             if not cursor.get("backfilled"):
-                yield from self._sweep(cursor, waiting, done={"listening": True, "backfilled": True})
+                yield from self._sweep(cursor, done={"listening": True, "backfilled": True})
                 cursor = {"listening": True, "backfilled": True}
             yield from self._events(cursor)
         else:
-            yield from self._sweep(cursor, waiting, done=None)
+            yield from self._sweep(cursor, done=None)
 
     # --- sweep ------------------------------------------------------------------------------
 
-    def _sweep(self, cursor: dict, waiting: set[str], done: dict | None):
+    def _sweep(self, cursor: dict, done: dict | None):
+        """Records changed since the previous run began (less the overlap), page by page."""
         now = timezone.now()
         run_from = cursor.get("run_from") or _iso(now)
         since = cursor.get("since") or _iso(now - timedelta(days=self.backfill_days))
         window_from = _iso(datetime.fromisoformat(since) - OVERLAP)
-        phase = cursor.get("phase", SWEEP_PHASES[0])
-        page = int(cursor.get("page", 1))
         base = {"since": since, "run_from": run_from}
-        for index, name in enumerate(SWEEP_PHASES):
-            if index < SWEEP_PHASES.index(phase):
-                continue
-            start = page if name == phase else 1
-            if name == "waiting":
-                pages = self._waiting_pages(sorted(waiting), start)
-            elif name == "open":
-                pages = self._pages(self.source.open_where, start) if self.source.open_where else iter(())
-            else:
-                pages = self._pages({self.source.window_field: {"from": window_from}}, start)
-            for number, records in pages:
-                yield records, {**base, "phase": name, "page": number + 1}, None
+        for number, records in self._pages({self.source.window_field: {"from": window_from}},
+                                           int(cursor.get("page", 1))):
+            yield records, {**base, "page": number + 1}, None
         final = {"since": run_from}
         if done:
             final.update(done)
@@ -104,11 +94,6 @@ class CentraChanges:
             if len(records) < self.page_size:
                 return
             page += 1
-
-    def _waiting_pages(self, ids: list[str], start: int):
-        for page in range(start, (len(ids) + self.page_size - 1) // self.page_size + 1):
-            chunk = ids[(page - 1) * self.page_size: page * self.page_size]
-            yield page, self.source.by_ids(chunk)
 
     # --- events -----------------------------------------------------------------------------
 
@@ -135,8 +120,10 @@ class CentraChanges:
 class CentraSourcedFlow(FlowKind):
     """A flow that reads changed Centra records (events or sweep) and pushes them to the ERP.
 
-    Keeps what every such flow needs between batches: the records it is waiting on (seen before
-    they were due) and those already met in this run (a sweep can meet one twice).
+    A record that is not due yet (a shipment not shipped under the "shipped" trigger, a return not
+    completed) is simply passed over: the change that makes it due also makes it changed, so the
+    sweep or the events queue brings it again then. `seen` keeps a run from handling one record
+    twice (a page boundary can shift while a run reads).
     """
 
     default_backfill_days = DEFAULT_BACKFILL_DAYS
@@ -146,7 +133,6 @@ class CentraSourcedFlow(FlowKind):
         self.source = context.clients["source"]
         self.erp = context.clients["target"]
         flow = context.flow
-        self.waiting: set[str] = set(flow.cursor.get("waiting", []))
         self.seen: set[str] = set()
         self.mapping = MappingContext.load(context.integration, self.kind)
         self.changes = CentraChanges(
@@ -160,7 +146,7 @@ class CentraSourcedFlow(FlowKind):
         raise NotImplementedError
 
     def records(self, raw: list[dict]) -> list:
-        """SourceRecords for a page of raw Centra records (updating `waiting` and `seen`)."""
+        """SourceRecords for a page of raw Centra records that are due (updating `seen`)."""
         raise NotImplementedError
 
     def first_time(self, key: str) -> bool:
@@ -170,10 +156,7 @@ class CentraSourcedFlow(FlowKind):
         return True
 
     def batches(self, cursor):
-        if self.context.full:  # the whole backfill window again, keeping subscriptions and waits
-            cursor = {key: value for key, value in cursor.items() if key in ("listening", "waiting")}
-        for raw, next_cursor, on_done in self.changes.batches(cursor, self.waiting):
+        if self.context.full:  # the whole backfill window again, keeping the events subscription
+            cursor = {key: value for key, value in cursor.items() if key == "listening"}
+        for raw, next_cursor, on_done in self.changes.batches(cursor):
             yield Batch(self.records(raw), next_cursor, on_done)
-
-    def checkpoint(self, batch: Batch) -> dict:
-        return {**batch.cursor, "waiting": sorted(self.waiting)}

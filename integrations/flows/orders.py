@@ -2,7 +2,8 @@
 
 An order is intent; a shipment is what was sent and paid for, so it is the shipment that is
 invoiced. An order shipped in two batches gives two invoices. Which shipment event makes the
-invoice is the flow's trigger: created (default) or shipped.
+invoice is the flow's trigger: created (default) or shipped. Change is detected on the shipments
+themselves (their `updatedAt`), never by re-reading every open order.
 """
 
 from mappings.centra import invoice_from_shipment
@@ -15,7 +16,18 @@ from .base import REFETCH_CHUNK, Outcome, SourceRecord, chunked, malformed
 from .centra_changes import CentraSourcedFlow, ChangeSource
 from .invoicing import push_invoice
 
-OPEN_STATUSES = ["CONFIRMED", "PROCESSING"]
+
+def as_orders(shipments: list[dict]) -> list[dict]:
+    """Shipments read with their order, as orders holding just that shipment (what `records` reads)."""
+    orders = []
+    for shipment in shipments:
+        if not isinstance(shipment, dict) or not isinstance(shipment.get("order"), dict):
+            ident = shipment.get("id") if isinstance(shipment, dict) else repr(shipment)[:40]
+            orders.append({"malformed": ident})  # `records` makes it a failed record of its own
+            continue
+        order = shipment["order"]
+        orders.append({**order, "shipments": [{k: v for k, v in shipment.items() if k != "order"}]})
+    return orders
 
 
 class OrdersFlow(CentraSourcedFlow):
@@ -31,15 +43,20 @@ class OrdersFlow(CentraSourcedFlow):
         client, events = self.source, CentraEvents(self.source)
         return ChangeSource(
             event_type="Shipment",
-            page=lambda where, page, limit: client.orders_page(where, page=page, limit=limit),
+            page=lambda where, page, limit: as_orders(client.shipments_with_orders_page(where, page=page,
+                                                                                        limit=limit)),
             by_ids=client.orders_by_id,
-            open_where={"status": OPEN_STATUSES},
             from_event_refs=lambda shipment_ids: client.orders_by_id(events.order_ids_of_shipments(shipment_ids)),
         )
 
     def records(self, orders: list[dict]) -> list[SourceRecord]:
         records = []
         for order in orders:
+            if isinstance(order, dict) and "malformed" in order:
+                ident = order["malformed"]
+                if self.first_time(f"shipment-{ident}"):
+                    records.append(malformed(f"shipment-{ident}", f"Centra shipment {ident} came without its order."))
+                continue
             if not isinstance(order, dict) or not isinstance(order.get("shipments") or [], list) or not all(
                 isinstance(shipment, dict) for shipment in order.get("shipments") or []
             ):
@@ -49,21 +66,14 @@ class OrdersFlow(CentraSourcedFlow):
                 continue
             if self.markets and (order.get("market") or {}).get("name") not in self.markets:
                 continue  # a market this integration does not sync (e.g. a test market)
-            not_due_yet = False
             for shipment in order.get("shipments") or []:
-                if not self._is_due(shipment):
-                    not_due_yet = True
-                elif self.first_time(str(shipment.get("id"))):
+                if self._is_due(shipment) and self.first_time(str(shipment.get("id"))):
                     records.append(SourceRecord(
                         source_id=str(shipment.get("id")),
                         source_ref=str(shipment.get("number") or ""),
                         source_parent=str(order.get("id")),
                         data={"order": order, "shipment": shipment},
                     ))
-            if not_due_yet:
-                self.waiting.add(str(order.get("id")))
-            else:
-                self.waiting.discard(str(order.get("id")))
         return records
 
     def _is_due(self, shipment: dict) -> bool:

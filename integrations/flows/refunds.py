@@ -34,7 +34,6 @@ class RefundsFlow(CentraSourcedFlow):
             event_type="Return",
             page=lambda where, page, limit: client.returns_page(where, page=page, limit=limit),
             by_ids=client.returns_by_id,
-            open_where={"status": ["PENDING"]},
         )
 
     def records(self, returns: list[dict]) -> list[SourceRecord]:
@@ -42,9 +41,7 @@ class RefundsFlow(CentraSourcedFlow):
         for ret in returns:
             return_id = str(ret.get("id"))
             if self.trigger == "return_completed" and ret.get("status") != "COMPLETED":
-                self.waiting.add(return_id)
-                continue
-            self.waiting.discard(return_id)
+                continue  # completing it bumps its updatedAt: the sweep or an event brings it again
             if self.first_time(return_id):
                 shipment_number = (ret.get("shipment") or {}).get("number")
                 records.append(SourceRecord(return_id, {"return": ret}, source_ref=f"return of {shipment_number}"))

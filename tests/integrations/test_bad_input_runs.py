@@ -2,7 +2,7 @@
 
 import pytest
 
-from integrations.connectors.centra.client import CentraClient
+from integrations.flows import orders as orders_flow
 from integrations.flows.runner import run_flow
 from integrations.models import SyncRecord
 
@@ -24,16 +24,16 @@ def test_corrupt_order_fails_alone_and_the_batch_goes_on(world, monkeypatch, cor
     before = world.ship(world.order(("COAT", 1, "1500"), email="a@example.com"))
     bad = world.ship(world.order(("SCARF", 1, "149"), email="b@example.com"))
     after = world.ship(world.order(("SHIRT", 1, "399"), email="c@example.com"))
-    real_page = CentraClient.orders_page
+    real_as_orders = orders_flow.as_orders
 
-    def corrupted_page(self, where, *, page, limit):
-        orders = real_page(self, where, page=page, limit=limit)
+    def corrupted_page(shipments):  # the page as the sweep read it from Centra, one order corrupted
+        orders = real_as_orders(shipments)
         for order in orders:
             if order["number"] == bad.order.number:
                 CORRUPTIONS[corruption](order)
         return orders
 
-    monkeypatch.setattr(CentraClient, "orders_page", corrupted_page)
+    monkeypatch.setattr(orders_flow, "as_orders", corrupted_page)
 
     run = run_flow(world.flow)
 

@@ -11,6 +11,7 @@ from integrations.connections import set_credentials
 from integrations.flows.runner import run_flow
 from integrations.models import WebhookEvent
 from sandbox.centra import services as centra
+from sandbox.centra.models import Shipment
 from sandbox.centra.webhooks import encode_body, sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,11 +25,13 @@ def deliver(slug, events, secret=SECRET):
                          HTTP_X_CENTRA_SIGNATURE=sign(secret, stamp, body))
 
 
-def test_webhook_for_an_old_order_shipped_today_makes_its_invoice(world):
+def test_webhook_for_a_shipment_older_than_the_sweep_window_makes_its_invoice(world):
     set_credentials(world.integration.source, webhook_secret=SECRET)
     old = world.order(("COAT", 1, "1500"), created_at=timezone.now() - timedelta(days=90))
     shipment = world.ship(old)
-    centra.complete_shipment(shipment)  # the order is now SHIPPED: neither new nor open
+    centra.complete_shipment(shipment)
+    # Its last change lies before the backfill window, as for a shipment fixed by hand long ago.
+    Shipment.objects.filter(pk=shipment.pk).update(updated_at=timezone.now() - timedelta(days=90))
     run_flow(world.flow)
     assert world.invoices() == []  # the sweep cannot see it ...
 

@@ -55,6 +55,14 @@ query Returns($where: ReturnFilter, $limit: Int!, $page: Int!) {{
   returns(where: $where, sort: [id_ASC], limit: $limit, page: $page) {{ {RETURN_FIELDS} }}
 }}
 """
+SHIPMENTS_QUERY = f"""
+query Shipments($where: ShipmentFilter, $limit: Int!, $page: Int!) {{
+  shipments(where: $where, sort: [id_ASC], limit: $limit, page: $page) {{
+    {SHIPMENT_FIELDS}
+    order {{ {ORDER_CORE_FIELDS} }}
+  }}
+}}
+"""
 SHIPPED_QUERY = f"""
 query Shipped($where: ShipmentFilter, $limit: Int!, $page: Int!) {{
   shipments(where: $where, sort: [id_ASC], limit: $limit, page: $page) {{
@@ -145,7 +153,12 @@ class CentraClient(ApiClient):
         return self.returns_page({"id": ids}, page=1, limit=len(ids)) if ids else []
 
     def shipments_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
+        """Shipments with their totals only (what reconciliation compares)."""
         return self.graphql(SHIPPED_QUERY, {"where": where, "limit": limit, "page": page})["shipments"]
+
+    def shipments_with_orders_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
+        """Whole shipments, each with its order (lines, addresses, buyer): what an invoice is made of."""
+        return self.graphql(SHIPMENTS_QUERY, {"where": where, "limit": limit, "page": page})["shipments"]
 
     def all_pages(self, fetch, where: dict, limit: int = 100) -> list[dict]:
         """Every record `fetch(where, page=, limit=)` returns, page after page."""
