@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 
 from .articles import ArticlesMixin
 from .client import FortnoxClient
+from .credits import CreditsMixin
 from .customers import CustomersMixin
 from .invoices import InvoicesMixin
 from .prices import PricesMixin
 
 
 @dataclass
-class FortnoxERP(ArticlesMixin, CustomersMixin, InvoicesMixin, PricesMixin):
+class FortnoxERP(ArticlesMixin, CreditsMixin, CustomersMixin, InvoicesMixin, PricesMixin):
     """The ERP protocol, spoken by Fortnox."""
 
     client: FortnoxClient

@@ -7,16 +7,18 @@ from .payloads import ARTICLE_NUMBER, INVOICE_LIMITS, MAX_INVOICE_ROWS, ROW_DESC
 
 class InvoicesMixin:
     def row_payload(self, row: InvoiceRow) -> dict:
+        """A row as Fortnox stores it: price, quantity and discount rounded by the money policy, so
+        Fortnox's row total is `row.total`."""
         payload = {
             "Description": row.description[:ROW_DESCRIPTION_MAX],
-            "DeliveredQuantity": float(row.quantity),
+            "DeliveredQuantity": money(row.quantity),
             "Price": money(row.unit_price),
             "VAT": float(row.vat_percent),
         }
         if row.article_number:
             payload["ArticleNumber"] = row.article_number
         if row.discount_percent:
-            payload["Discount"] = float(row.discount_percent)
+            payload["Discount"] = money(row.discount_percent)
             payload["DiscountType"] = "PERCENT"
         if row.account:
             payload["AccountNumber"] = row.account
@@ -76,6 +78,8 @@ class InvoicesMixin:
         return matches[0] if matches else None
 
     def create_invoice(self, invoice: Invoice, customer_number: str) -> PushResult:
+        if invoice.is_credit:
+            return self.create_credit_invoice(invoice, customer_number)  # linked to its invoice: credits.py
         body = self.client.post("invoices", self.invoice_payload(invoice, customer_number))
         created = body["Invoice"]
         return PushResult(str(created["DocumentNumber"]), True, created)
