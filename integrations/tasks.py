@@ -8,14 +8,16 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_chain, async_task
 
 from .connections import check_connection
+from .connectors.ratelimit import Limit, shared_limiter
 from .flows.runner import RunInProgress, run_flow
 from .models import Connection, Flow, Integration, SyncRun
+from .webhooks import pending_run_key
 
 logger = logging.getLogger(__name__)
 
@@ -66,15 +68,36 @@ def enqueue_first_sync(integration: Integration) -> list[str]:
     return [flow.kind for flow in flows]
 
 
+def queued_run_slot() -> Limit:
+    """One queued run per flow. The slot is held from the moment a run is queued until the run
+    starts (`webhooks.pending_records` frees it); a task lost with a killed worker frees it after
+    RUN_STALE_SECONDS, the patience a running run gets before it is taken for dead."""
+    return Limit(1, settings.RUN_STALE_SECONDS)
+
+
 def run_due_flows() -> int:
-    """Enqueue every enabled flow whose schedule is due and that is not running."""
+    """Enqueue every enabled flow whose schedule is due, that is not running and not already queued.
+
+    Only an alive run (see `SyncRun.objects.alive`) counts as running. A run whose worker stopped
+    beating leaves its flow due at once, whatever its schedule: the new run marks the dead one
+    abandoned and resumes from the flow's cursor. A flow waiting in the queue holds its pending-run
+    slot (the one webhook runs take), so a busy queue does not get one more copy every tick.
+    """
     now = timezone.now()
-    flows = runnable_flows().annotate(last_started=Max("runs__started_at"))
+    runs = SyncRun.objects.filter(flow=OuterRef("pk"))
+    flows = runnable_flows().annotate(
+        last_started=Max("runs__started_at"),
+        has_alive_run=Exists(runs.alive(now)),
+        has_stale_run=Exists(runs.stale(now)),
+    )
     enqueued = 0
     for flow in flows:
-        if flow.runs.filter(status=SyncRun.Status.RUNNING).exists():
+        if flow.has_alive_run:
             continue
-        if flow.last_started and flow.last_started > now - timedelta(minutes=flow.schedule_minutes):
+        recent = flow.last_started and flow.last_started > now - timedelta(minutes=flow.schedule_minutes)
+        if recent and not flow.has_stale_run:
+            continue
+        if not shared_limiter().try_acquire(pending_run_key(flow), queued_run_slot()):
             continue
         enqueue_flow(flow, SyncRun.Trigger.SCHEDULE)
         enqueued += 1

@@ -9,9 +9,7 @@ so a killed run resumes from there. A run whose worker died is noticed by its st
 import logging
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -51,10 +49,9 @@ class RunAbandoned(Exception):
 
 
 def open_run(flow: Flow, trigger: str) -> SyncRun:
-    """Start a run, first abandoning one whose worker stopped beating."""
+    """Start a run, first abandoning one whose worker stopped beating (whatever the trigger)."""
     now = timezone.now()
-    stale = timedelta(seconds=settings.RUN_STALE_SECONDS)
-    SyncRun.objects.filter(flow=flow, status=SyncRun.Status.RUNNING, heartbeat_at__lt=now - stale).update(
+    SyncRun.objects.stale(now).filter(flow=flow).update(
         status=SyncRun.Status.ABANDONED, finished_at=now, error_code="internal_error",
         error_message="The worker stopped without finishing this run; the next run resumed from its cursor.",
     )

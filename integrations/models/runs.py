@@ -1,9 +1,34 @@
 """What happened: runs, their records, the links that keep pushes exactly-once, inbound webhooks."""
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .core import Flow, Integration
+
+
+def beat_within_stale_window(now: datetime | None = None) -> Q:
+    """A heartbeat written within RUN_STALE_SECONDS: the one test of whether a run's worker lives."""
+    return Q(heartbeat_at__gte=(now or timezone.now()) - timedelta(seconds=settings.RUN_STALE_SECONDS))
+
+
+class SyncRunQuerySet(models.QuerySet):
+    """Running runs, told apart by their heartbeat: the scheduler skips flows with an alive run,
+    and a new run abandons a stale one and resumes its work from the flow's cursor."""
+
+    def running(self):
+        return self.filter(status=SyncRun.Status.RUNNING)
+
+    def alive(self, now: datetime | None = None):
+        """Running runs whose worker beat within the stale window: never doubled."""
+        return self.running().filter(beat_within_stale_window(now))
+
+    def stale(self, now: datetime | None = None):
+        """Running runs whose worker stopped beating (killed, or stuck past the window): taken over."""
+        return self.running().exclude(beat_within_stale_window(now))
 
 
 class SyncRun(models.Model):
@@ -35,6 +60,8 @@ class SyncRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
+
+    objects = SyncRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

@@ -1,16 +1,105 @@
-"""A run taken for dead stops; its in-flight pushes are not raced by the run that resumes it."""
+"""A run taken for dead stops; its in-flight pushes are not raced by the run that resumes it; the
+scheduler takes over a run whose worker stopped beating, never one that is alive."""
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from integrations import tasks
 from integrations.documents import PushResult
 from integrations.flows.runner import run_flow
 from integrations.links import ClaimedElsewhere, push_once
 from integrations.models import Flow, RecordLink, SyncRecord, SyncRun
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The (flow id, trigger) of every run the scheduler queues."""
+    calls = []
+    monkeypatch.setattr(tasks, "async_task", lambda func, *args, **kwargs: calls.append(args))
+    return calls
+
+
+@pytest.fixture
+def shop_flow():
+    """A live integration's orders flow, due every 5 minutes (nothing here talks HTTP)."""
+    return factories.integration(factories.centra_connection(), factories.fortnox_connection()).flows.get()
+
+
+def running_run(flow: Flow, *, started_ago: timedelta, beat_ago: timedelta) -> SyncRun:
+    now = timezone.now()
+    run = SyncRun.objects.create(flow=flow, trigger=SyncRun.Trigger.SCHEDULE)
+    SyncRun.objects.filter(pk=run.pk).update(started_at=now - started_ago, heartbeat_at=now - beat_ago)
+    return run
+
+
+def test_scheduler_takes_over_a_flow_whose_running_run_stopped_beating(shop_flow, queued, settings):
+    settings.RUN_STALE_SECONDS = 60
+    # Started 2 minutes ago: by its 5-minute schedule the flow is not due, but its worker is gone.
+    running_run(shop_flow, started_ago=timedelta(minutes=2), beat_ago=timedelta(seconds=61))
+
+    assert tasks.run_due_flows() == 1
+    assert queued == [(shop_flow.pk, SyncRun.Trigger.SCHEDULE)]
+
+
+def test_scheduler_never_doubles_a_run_that_is_alive(shop_flow, queued, settings):
+    settings.RUN_STALE_SECONDS = 60
+    # Long past its schedule, but it beat 5 s ago: a slow run, not a dead one.
+    running_run(shop_flow, started_ago=timedelta(hours=1), beat_ago=timedelta(seconds=5))
+
+    assert tasks.run_due_flows() == 0
+    assert queued == []
+
+
+def test_flow_waiting_in_the_queue_is_not_queued_again_until_its_task_counts_as_lost(shop_flow, queued, settings):
+    settings.RUN_STALE_SECONDS = 1
+
+    assert tasks.run_due_flows() == 1
+    assert tasks.run_due_flows() == 0  # the task waits for a worker: no second copy on the next tick
+    time.sleep(1.2)  # no run started within the stale window: the task went down with its worker
+    assert tasks.run_due_flows() == 1
+    assert queued == [(shop_flow.pk, SyncRun.Trigger.SCHEDULE)] * 2
+
+
+def test_scheduler_alone_resumes_a_killed_run_from_its_cursor(world, queued, settings):
+    settings.RUN_STALE_SECONDS = 60
+    Flow.objects.filter(pk=world.flow.pk).update(batch_size=2)
+    for index in range(5):
+        world.ship(world.order(("SCARF", 1, "149"), email=f"buyer{index}@example.com"))
+
+    class Killed(BaseException):
+        pass
+
+    seen = []
+
+    def killed_at_the_third_record(outcome):
+        seen.append(outcome)
+        if len(seen) == 3:
+            raise Killed
+
+    assert tasks.run_due_flows() == 1
+    with pytest.raises(Killed):  # the worker runs the queued task and dies mid-run
+        run_flow(world.flow, SyncRun.Trigger.SCHEDULE, progress=killed_at_the_third_record)
+    dead = SyncRun.objects.get()
+    assert tasks.run_due_flows() == 0  # its heartbeat is fresh: it might still be working
+    SyncRun.objects.filter(pk=dead.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
+
+    assert tasks.run_due_flows() == 1  # the run picked up its queued slot, so nothing holds this one back
+    summary = tasks.run_flow_task(*queued[-1])
+
+    dead.refresh_from_db()
+    resumed = SyncRun.objects.exclude(pk=dead.pk).get()
+    assert dead.status == SyncRun.Status.ABANDONED
+    assert (resumed.status, resumed.trigger) == (SyncRun.Status.SUCCEEDED, SyncRun.Trigger.SCHEDULE)
+    assert resumed.created == 2  # batch 1 was checkpointed and is not read again
+    assert summary.endswith("created=2 updated=0 skipped=1 failed=0")
+    references = [invoice["ExternalInvoiceReference1"] for invoice in world.invoices()]
+    assert len(references) == len(set(references)) == 5
 
 
 def test_run_marked_abandoned_stops_before_its_next_record(world):
