@@ -246,9 +246,9 @@ class AlertAdmin(admin.ModelAdmin):
 
 @admin.register(ReconciliationReport)
 class ReconciliationReportAdmin(admin.ModelAdmin):
-    list_display = ["integration", "day", "shipments", "invoices_matched", "returns", "credits_matched",
-                    "difference_count"]
-    list_filter = ["integration"]
+    list_display = ["integration", "day", "phase", "shipments", "invoices_matched", "returns", "credits_matched",
+                    "waiting", "difference_count", "queued_for_catch_up"]
+    list_filter = ["phase", "integration"]
     date_hierarchy = "day"
     readonly_fields = [f.name for f in ReconciliationReport._meta.fields]
 

@@ -83,6 +83,24 @@ class PushResult:
 
 
 @dataclass(frozen=True)
+class DocumentSummary:
+    """An ERP invoice or credit invoice as the ERP's document list shows it: what reconciliation
+    compares, read a page of hundreds at a time instead of one document per request.
+
+    `total` is the ERP's own total (after its rounding, negative for a credit invoice). A list
+    does not say which invoice a credit invoice credits, so a summary does not either.
+    """
+
+    number: str
+    external_reference: str
+    invoice_date: date | None
+    total: Decimal
+    currency: str
+    cancelled: bool
+    is_credit: bool
+
+
+@dataclass(frozen=True)
 class Article:
     """A sellable item as the ERP should know it: one Centra product size.
 

@@ -5,7 +5,7 @@ goes through record links, so a task handed out twice does no harm.
 """
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q
@@ -15,8 +15,10 @@ from django_q.tasks import async_chain, async_task
 
 from .connections import check_connection
 from .connectors.ratelimit import Limit, shared_limiter
+from .errors import SyncError
 from .flows.runner import RunInProgress, run_flow
-from .models import Connection, Flow, Integration, SyncRun
+from .models import Connection, Flow, Integration, ReconciliationReport, SyncRun
+from .reconciliation import ClaimLost, ReconciliationBusy, catch_up_flows, reconcile
 from .webhooks import pending_run_key
 
 logger = logging.getLogger(__name__)
@@ -112,6 +114,58 @@ def check_connections() -> str:
     return f"{results.count(True)} healthy, {results.count(False)} unhealthy"
 
 
+# A day a killed task left unfinished is taken up again by the next nights, for this long.
+RECONCILIATION_RESUME_DAYS = 7
+
+
+def enqueue_reconciliation(integration: Integration, day: date, *, again: bool = False) -> str:
+    return async_task(
+        "integrations.tasks.reconcile_day_task", integration.pk, day.isoformat(), again,
+        task_name=f"reconcile {integration.slug} {day}", group=f"reconcile-{integration.pk}",
+    )
+
+
+def reconcile_yesterday() -> str:
+    """The nightly schedule: one task per live integration for yesterday, plus one for each recent
+    day a killed task left unfinished (django-q gives up on a task that failed or timed out)."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    live = Integration.objects.filter(status=Integration.Status.LIVE)
+    days = {(integration, yesterday) for integration in live}
+    unfinished = ReconciliationReport.objects.filter(
+        integration__in=live, day__gte=yesterday - timedelta(days=RECONCILIATION_RESUME_DAYS), day__lt=yesterday,
+    ).exclude(phase=ReconciliationReport.Phase.DONE).select_related("integration")
+    days.update((report.integration, report.day) for report in unfinished)
+    for integration, day in sorted(days, key=lambda pair: (pair[0].pk, pair[1])):
+        enqueue_reconciliation(integration, day)
+    return f"{len(days)} reconciliation task(s) queued for {live.count()} live integration(s)"
+
+
+def reconcile_day_task(integration_id: int, day: str, again: bool = False) -> str:
+    """Reconcile one integration's day, then queue a run of each flow its catch-up asked for records.
+
+    Idempotent: the report's claim keeps a second task off a day being reconciled, a finished day
+    is not redone unless `again`, and a killed task's successor resumes from the saved page. The
+    catch-up's requests are stored before the runs are queued; a run that is never queued still
+    takes them at the flow's next scheduled run.
+    """
+    integration = Integration.objects.select_related("source", "target").filter(
+        pk=integration_id, status=Integration.Status.LIVE
+    ).first()
+    if integration is None:
+        return f"integration {integration_id} is not live or gone: nothing to reconcile"
+    try:
+        report = reconcile(integration, date.fromisoformat(day), again=again)
+    except (ReconciliationBusy, ClaimLost) as exc:
+        return str(exc)
+    except SyncError as exc:
+        return f"{integration.slug} {day}: stopped ({exc.code}: {exc.message}); the next attempt resumes"
+    runs = catch_up_flows(report)
+    for flow in runs:
+        enqueue_flow(flow, SyncRun.Trigger.SCHEDULE)
+    return (f"{integration.slug} {day}: {len(report.differences)} difference(s), {report.queued_for_catch_up} "
+            f"queued for catch-up; runs queued: {', '.join(flow.kind for flow in runs) or 'none'}")
+
+
 def ensure_schedules(**kwargs) -> None:
     """The minute tick that enqueues due flows, and the nightly stock reconciliations (idempotent;
     run after every migrate and whenever flows change)."""
@@ -127,9 +181,10 @@ def ensure_schedules(**kwargs) -> None:
         defaults={"func": "integrations.tasks.check_connections", "schedule_type": Schedule.MINUTES,
                   "minutes": settings.HEALTH_CHECK_MINUTES, "repeats": -1},
     )
-    Schedule.objects.get_or_create(
+    Schedule.objects.update_or_create(  # the cron, once set, is the operator's
         name=RECONCILIATION_SCHEDULE,
-        defaults={"func": "integrations.reconciliation.reconcile_yesterday", "schedule_type": Schedule.CRON,
-                  "cron": settings.RECONCILIATION_CRON, "repeats": -1},
+        defaults={"func": "integrations.tasks.reconcile_yesterday"},
+        create_defaults={"func": "integrations.tasks.reconcile_yesterday", "schedule_type": Schedule.CRON,
+                         "cron": settings.RECONCILIATION_CRON, "repeats": -1},
     )
     ensure_stock_reconciliation_schedules()

@@ -11,6 +11,7 @@ ids only, signed `X-Centra-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.
   such run waits per flow: a one-slot window in the shared rate limiter, released when a run
   picks up the pending events. A flood of events therefore gives a handful of runs.
 - Runs take their work from the store (`pending_records`) and close it (`mark_processed`).
+  Reconciliation's catch-up asks for records through the same store (`request_records`).
 
 Centra drops a webhook after a few failed retries, and a delivery can be lost on its way: webhooks
 make runs prompt, and the scheduled runs stay on as the safety net that finds every change.
@@ -344,3 +345,43 @@ def mark_processed(flow: Flow, source_ids: Iterable[str], failed: Mapping[str, s
             status=WebhookEvent.Status.FAILED, processed_at=now, error=str(error)[:2000]
         )
     return closed
+
+
+# --- records asked for by others ------------------------------------------------------------
+
+REQUESTED = "requested"  # the action of a stored request (not a webhook: nothing was signed)
+
+
+def request_records(flow: Flow, source_ids: Iterable[str], *, requested_by: str, note: dict | None = None) -> int:
+    """Ask `flow` to handle these records on its next run, through the inbox webhooks use.
+
+    Reconciliation's catch-up asks this for shipments with no invoice and returns with no credit
+    invoice. Each request is stored as a RECEIVED event of the flow's record type, so the runner
+    takes it with `pending_records`, fetches the record again by id, pushes it exactly once (its
+    link and reference are checked first) and closes it with `mark_processed`, as for a webhook.
+    Asking twice under the same `requested_by` stores one request. Returns the number stored.
+    """
+    record_type = RECORD_TYPES.get(flow.kind)
+    if record_type is None:
+        raise ValueError(f"{flow.kind} flows take no records by id")
+    rows = {
+        f"{requested_by}:{record_type}:{source_id}": WebhookEvent(
+            integration_id=flow.integration_id, event_id=f"{requested_by}:{record_type}:{source_id}",
+            object_type=record_type, object_id=str(source_id), action=REQUESTED,
+            payload={"requested_by": requested_by, "id": str(source_id), **(note or {})},
+        )
+        for source_id in source_ids
+    }
+    seen = set(
+        WebhookEvent.objects.filter(integration_id=flow.integration_id, event_id__in=list(rows))
+        .values_list("event_id", flat=True)
+    )
+    fresh = [row for event_id, row in rows.items() if event_id not in seen]
+    WebhookEvent.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
+    return len(fresh)
+
+
+def requests_pending(flow: Flow, requested_by: str) -> int:
+    """How many of the records asked for under `requested_by` the flow has not handled yet."""
+    return _received(flow).filter(object_type=RECORD_TYPES.get(flow.kind, ""),
+                                  event_id__startswith=f"{requested_by}:").count()

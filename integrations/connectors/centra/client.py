@@ -66,7 +66,7 @@ query Shipments($where: ShipmentFilter, $limit: Int!, $page: Int!) {{
 SHIPPED_QUERY = f"""
 query Shipped($where: ShipmentFilter, $limit: Int!, $page: Int!) {{
   shipments(where: $where, sort: [id_ASC], limit: $limit, page: $page) {{
-    id number isCaptured createdAt grandTotal {{ {MONEY} }}
+    id number isCaptured isShipped createdAt grandTotal {{ {MONEY} }} order {{ id market {{ name }} }}
   }}
 }}
 """

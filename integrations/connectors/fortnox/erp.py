@@ -13,10 +13,11 @@ from .credits import CreditsMixin
 from .customers import CustomersMixin
 from .invoices import InvoicesMixin
 from .prices import PricesMixin
+from .summaries import SummariesMixin
 
 
 @dataclass
-class FortnoxERP(ArticlesMixin, CreditsMixin, CustomersMixin, InvoicesMixin, PricesMixin):
+class FortnoxERP(ArticlesMixin, CreditsMixin, CustomersMixin, InvoicesMixin, PricesMixin, SummariesMixin):
     """The ERP protocol, spoken by Fortnox."""
 
     client: FortnoxClient
