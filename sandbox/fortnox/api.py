@@ -1,5 +1,6 @@
-"""What every /3/ view shares: fault injection, bearer auth, the rate limit, scopes, and turning
-`FortnoxError`s into Fortnox's envelopes. Views get a `Call` with the tenant and helpers."""
+"""What every /3/ view shares: fault injection, bearer auth, the rate limit, JSON-only content
+negotiation, scopes, and turning `FortnoxError`s into Fortnox's envelopes. Views get a `Call` with
+the tenant and helpers."""
 
 import functools
 from dataclasses import dataclass
@@ -55,6 +56,25 @@ class Call:
         return HttpResponse(status=204)
 
 
+def _media_type(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+def check_content_types(request: HttpRequest) -> None:
+    """JSON in, JSON out (fortnox.md §1.3): an `Accept` that rules JSON out is 1000030, a POST/PUT
+    body not declared `application/json` (form-encoded, text, no Content-Type) is 1000031.
+
+    SIMULATED: the status (400) of both codes was not recorded, and the real API would answer an
+    XML Accept in XML, which this sandbox does not speak, so it refuses it like any other type."""
+    accept = request.headers.get("Accept", "").strip()
+    if accept and not any(_media_type(part) in ("*/*", "application/*", "application/json")
+                          for part in accept.split(",")):
+        raise FortnoxError(errors.INVALID_RESPONSE_TYPE, "Invalid response type")
+    if (request.method in ("POST", "PUT") and request.body
+            and _media_type(request.headers.get("Content-Type", "")) != "application/json"):
+        raise FortnoxError(errors.INVALID_CONTENT_TYPE, "Invalid content type")
+
+
 def _scope_missing(scope: str) -> JsonResponse:
     # SIMULATED: status 403 and this envelope were not recorded for code 2000663.
     return FortnoxError(errors.NO_SCOPE, "Du saknar behörighet för scope " + scope, status=403).response()
@@ -79,6 +99,7 @@ def api_view(scope: str, methods: tuple[str, ...]):
             if tenant.enforce_scopes and scope not in token.scope.split():
                 return _scope_missing(scope)
             try:
+                check_content_types(request)
                 return view(Call(request, tenant), *args, **kwargs)
             except FortnoxError as error:
                 return error.response()

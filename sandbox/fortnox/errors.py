@@ -8,6 +8,8 @@ Real traffic shows two casings: 400s use `error/message/code`, 404s use `Error/M
 from django.http import JsonResponse
 
 # Real codes (fortnox.md §3.3).
+INVALID_RESPONSE_TYPE = 1000030
+INVALID_CONTENT_TYPE = 1000031
 INVALID_CHARACTERS = 2000359
 ACCOUNT_NOT_FOUND_404 = 2000423
 ARTICLE_NOT_FOUND = 2000428
