@@ -49,10 +49,13 @@ def _take(profile: FaultProfile, counter: str, rate: float) -> bool:
 
 
 def too_many_requests(system: str, retry_after: int = 1) -> HttpResponse:
+    """A 429 as each system sends it. Fortnox's carries no `Retry-After` whatever `retry_after` says:
+    none was ever seen from the real API (fortnox.md §2), so clients must back off on their own."""
     if system == FaultProfile.System.FORTNOX:
+        # SIMULATED body: the real 429 body was never recorded; clients may only rely on the status.
         body = {"ErrorInformation": {"error": 1, "message": "Too many requests", "code": 0}}
-    else:
-        body = {"errors": [{"message": "Too many requests", "extensions": {"category": "rateLimit"}}]}
+        return JsonResponse(body, status=429)
+    body = {"errors": [{"message": "Too many requests", "extensions": {"category": "rateLimit"}}]}
     response = JsonResponse(body, status=429)
     response["Retry-After"] = str(retry_after)
     return response

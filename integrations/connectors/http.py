@@ -1,9 +1,10 @@
 """The one HTTP base every connector stands on.
 
 It owns what every external API needs and no flow should think about: timeouts, retries with
-exponential backoff and full jitter that honour `Retry-After`, client-side rate limiting per
-connection, refreshing credentials once on a 401, secret redaction in everything we keep, and the
-translation of failures into the error catalog's codes.
+exponential backoff and jitter that honour `Retry-After` (and back off on their own after a 429
+without one), client-side rate limiting per connection, refreshing credentials once on a 401,
+secret redaction in everything we keep, and the translation of failures into the error catalog's
+codes.
 
 Retrying a write is only safe when we know it was not applied. A 429 or a refused connection
 means nothing happened, so those are retried for every request; a timeout or 5xx after a write
@@ -88,9 +89,20 @@ class RetryPolicy:
     backoff_cap: float = 30.0
     max_retry_after: float = 120.0
 
+    def step(self, attempt: int) -> float:
+        """The exponential step: base, 2 x base, 4 x base ... up to the cap."""
+        return min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+
     def backoff(self, attempt: int) -> float:
         """Full jitter: spreads workers that failed together so they don't retry together."""
-        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+        return random.uniform(0, self.step(attempt))
+
+    def rate_limited_backoff(self, attempt: int) -> float:
+        """After a 429 that does not say when to come back (Fortnox never does): equal jitter, at
+        least half the step, so a full remote window gets time to slide instead of being hit again
+        at once, while workers refused together still spread apart."""
+        step = self.step(attempt)
+        return random.uniform(step / 2, step)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -218,7 +230,8 @@ class ApiClient:
             status = response.status_code
             if status == 429:
                 if attempt < self.retry.max_attempts:
-                    self._wait(attempt, parse_retry_after(response.headers.get("Retry-After")), "429")
+                    self._wait(attempt, parse_retry_after(response.headers.get("Retry-After")), "429",
+                               rate_limited=True)
                     continue
                 raise SyncError("rate_limited", f"{self.system} kept answering 429 after {attempt} attempts.",
                                 request=exchange.as_request(), response=exchange.as_response())
@@ -238,8 +251,12 @@ class ApiClient:
                 raise error
             return body
 
-    def _wait(self, attempt: int, retry_after: float | None, reason: str) -> None:
-        delay = self.retry.backoff(attempt)
+    def _wait(self, attempt: int, retry_after: float | None, reason: str, *, rate_limited: bool = False) -> None:
+        """Sleep before attempt `attempt + 1`. The next attempt takes a limiter slot like any request."""
+        if rate_limited and retry_after is None:
+            delay = self.retry.rate_limited_backoff(attempt)
+        else:
+            delay = self.retry.backoff(attempt)
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.retry.max_retry_after))
         logger.info("%s: %s, retrying in %.2f s (attempt %d)", self.system, reason, delay, attempt)

@@ -46,6 +46,32 @@ def test_429_is_retried_even_for_writes_because_nothing_was_written(client, slee
 
 
 @responses.activate
+def test_429_without_retry_after_backs_off_on_its_own_growing_each_time(sleeps):
+    """Fortnox's 429 says nothing about when to come back: each wait is at least half of a doubling step."""
+    client = ApiClient(base_url=BASE, sleep=sleeps, retry=RetryPolicy(max_attempts=5, backoff_base=0.2))
+    for _ in range(4):
+        responses.get(f"{BASE}/things", status=429, json={"ErrorInformation": {"message": "Too many requests"}})
+    responses.get(f"{BASE}/things", json={"ok": True})
+
+    assert client.request("GET", "things") == {"ok": True}
+
+    assert len(sleeps) == 4
+    for attempt, slept in enumerate(sleeps, start=1):
+        step = 0.2 * 2 ** (attempt - 1)
+        assert step / 2 <= slept <= step
+
+
+def test_backoff_after_a_bare_429_is_jittered_between_half_a_step_and_a_step_up_to_the_cap():
+    policy = RetryPolicy(backoff_base=0.5, backoff_cap=4.0)
+
+    for attempt in range(1, 7):
+        step = min(4.0, 0.5 * 2 ** (attempt - 1))
+        waits = [policy.rate_limited_backoff(attempt) for _ in range(200)]
+        assert all(step / 2 <= wait <= step for wait in waits)
+        assert len(set(waits)) > 150  # jittered: workers refused together do not come back together
+
+
+@responses.activate
 def test_429_that_never_ends_becomes_rate_limited_error(client):
     responses.get(f"{BASE}/things", status=429)
 

@@ -36,6 +36,21 @@ def test_rate_limit_returns_429_after_25_requests_in_5_seconds(fortnox_api, fort
     assert FaultProfile.objects.get(system="fortnox").seen_429 == 1
 
 
+def test_429_says_nothing_about_when_to_come_back(fortnox_api, fortnox_clock):
+    """Real Fortnox was never seen sending Retry-After or X-RateLimit-* (fortnox.md §2)."""
+    for _ in range(25):
+        fortnox_api.get("companyinformation")
+
+    over_the_limit = fortnox_api.get("companyinformation")
+    fortnox_clock.now += 5
+    faults.set_faults("fortnox", next_429=1)
+    injected = fortnox_api.get("companyinformation")
+
+    for refused in (over_the_limit, injected):
+        assert refused.status_code == 429
+        assert not [name for name in refused.headers if name.lower().startswith(("retry-after", "x-ratelimit"))]
+
+
 def test_the_window_slides(fortnox_api, fortnox_clock):
     for _ in range(25):
         fortnox_api.get("companyinformation")
