@@ -54,8 +54,11 @@ DEFAULTS = {
     "Project": "", "SalesAccount": None, "ShowPriceVATIncluded": False, "TermsOfDelivery": "",
     "TermsOfPayment": "", "Type": "COMPANY", "VATNumber": "", "VATType": "SEVAT", "VisitingAddress": None,
     "VisitingCity": None, "VisitingCountryCode": None, "VisitingZipCode": None, "WayOfDelivery": "",
-    "WWW": "", "YourReference": "",
+    "WWW": "", "YourReference": "", "ZipCode": None,
 }
+
+# Every writable key, unset: a record read back always has all of them (older rows too).
+UNSET = {name: None for name, spec in FIELDS.items() if not spec.read_only}
 
 LIST_FIELDS = ("Address1", "Address2", "City", "CustomerNumber", "Email", "Name", "OrganisationNumber",
                "ZipCode")
@@ -71,7 +74,7 @@ SORT = {"customernumber": "customer_number", "name": "name"}
 
 
 def render(customer: Customer, base: str) -> dict:
-    record = {**customer.data, "CustomerNumber": customer.customer_number, "@url": url(customer, base)}
+    record = {**UNSET, **customer.data, "CustomerNumber": customer.customer_number, "@url": url(customer, base)}
     record["Country"] = country_name(record.get("CountryCode"))
     record["DeliveryCountry"] = country_name(record.get("DeliveryCountryCode"))
     record["VisitingCountry"] = country_name(record.get("VisitingCountryCode"))

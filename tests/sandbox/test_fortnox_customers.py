@@ -3,6 +3,7 @@
 import pytest
 
 from sandbox.fortnox import errors
+from sandbox.fortnox.models import Customer
 
 
 def create(api, **fields):
@@ -215,3 +216,51 @@ def test_a_record_read_with_get_can_be_put_back_unchanged(fortnox_api):
     before = fortnox_api.get("customers/1").json()
 
     assert fortnox_api.put("customers/1", before).json() == before
+
+
+# Keys of the real create answer (REC customers/save_new) plus the four the newer spec adds (§5.1).
+RECORD_KEYS = {
+    "@url", "Active", "Address1", "Address2", "City", "Comments", "CostCenter", "Country", "CountryCode",
+    "Currency", "CustomerNumber", "DefaultDeliveryTypes", "DefaultTemplates", "DeliveryAddress1", "DeliveryAddress2",
+    "DeliveryCity", "DeliveryCountry", "DeliveryCountryCode", "DeliveryFax", "DeliveryName", "DeliveryPhone1",
+    "DeliveryPhone2", "DeliveryZipCode", "Email", "EmailInvoice", "EmailInvoiceBCC", "EmailInvoiceCC", "EmailOffer",
+    "EmailOfferBCC", "EmailOfferCC", "EmailOrder", "EmailOrderBCC", "EmailOrderCC", "ExternalReference", "Fax",
+    "GLN", "GLNDelivery", "InvoiceAdministrationFee", "InvoiceDiscount", "InvoiceFreight", "InvoiceRemark", "Name",
+    "OrganisationNumber", "OurReference", "Phone1", "Phone2", "PriceList", "Project", "SalesAccount",
+    "ShowPriceVATIncluded", "TermsOfDelivery", "TermsOfPayment", "Type", "VATNumber", "VATType", "VisitingAddress",
+    "VisitingCity", "VisitingCountry", "VisitingCountryCode", "VisitingZipCode", "WayOfDelivery", "WWW",
+    "YourReference", "ZipCode",
+}
+UNSET_ADDRESS_FIELDS = ("Address1", "Address2", "City", "ZipCode", "CountryCode", "Country", "Phone1", "Fax",
+                        "DeliveryAddress1", "DeliveryZipCode", "VisitingAddress", "VisitingZipCode")
+
+
+def test_customer_read_back_has_every_key_of_the_real_record_with_nulls_for_unset_addresses(fortnox_api):
+    created = fortnox_api.post("customers", {"Customer": {"Name": "A value"}}).json()["Customer"]
+    read = fortnox_api.get("customers/1").json()["Customer"]
+    updated = fortnox_api.put("customers/1", {"Customer": {"Comments": "VIP"}}).json()["Customer"]
+
+    for customer in (created, read, updated):
+        assert set(customer) == RECORD_KEYS
+        assert all(customer[name] is None for name in UNSET_ADDRESS_FIELDS)
+        assert customer["Email"] == customer["EmailInvoice"] == ""
+        assert (customer["Active"], customer["ShowPriceVATIncluded"]) == (True, False)
+    assert updated["Comments"] == "VIP"
+
+
+def test_customer_stored_without_some_keys_still_reads_back_with_all_of_them(fortnox_api, fortnox_tenant):
+    """Rows written before a key was known (or seeded directly) must not answer with fewer keys."""
+    Customer.objects.create(tenant=fortnox_tenant, customer_number="50", name="Old AB", data={"Name": "Old AB"})
+
+    customer = fortnox_api.get("customers/50").json()["Customer"]
+
+    assert set(customer) == RECORD_KEYS
+    assert (customer["ZipCode"], customer["Email"], customer["Name"]) == (None, None, "Old AB")
+
+
+def test_list_items_show_unset_fields_as_the_full_record_does(fortnox_api):
+    create(fortnox_api, Name="A value")
+
+    item = fortnox_api.get("customers").json()["Customers"][0]
+
+    assert (item["Address1"], item["ZipCode"], item["Phone"], item["Email"]) == (None, None, None, "")

@@ -4,6 +4,11 @@ from ...documents import Customer, PushResult
 from .payloads import CUSTOMER_LIMITS, check_lengths, vat_type
 
 
+def _text(value) -> str:
+    """A Fortnox string field as text: unset fields come back as null or "" (fortnox.md §4.4), both empty."""
+    return "" if value is None else str(value).strip()
+
+
 class CustomersMixin:
     # --- customers --------------------------------------------------------------------------
 
@@ -24,15 +29,20 @@ class CustomersMixin:
         return payload
 
     def find_customers_by_organisation_number(self, number: str) -> list[str]:
+        wanted = _text(number).replace("-", "")
+        if not wanted:
+            return []
         items = self.client.list_all("customers", "Customers", organisationnumber=number)
-        wanted = number.replace("-", "")
         return [str(c["CustomerNumber"]) for c in items
-                if str(c.get("OrganisationNumber", "")).replace("-", "") == wanted]
+                if _text(c.get("OrganisationNumber")).replace("-", "") == wanted]
 
     def find_customers_by_email(self, email: str) -> list[str]:
         """Customer numbers whose e-mail equals `email` (Fortnox searches by substring)."""
+        wanted = _text(email).lower()
+        if not wanted:
+            return []
         items = self.client.list_all("customers", "Customers", email=email)
-        return [str(c["CustomerNumber"]) for c in items if str(c.get("Email", "")).lower() == email.lower()]
+        return [str(c["CustomerNumber"]) for c in items if _text(c.get("Email")).lower() == wanted]
 
     def create_customer(self, customer: Customer) -> PushResult:
         body = self.client.post("customers", {"Customer": self.customer_payload(customer)})
