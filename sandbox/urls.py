@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("faults/<str:system>", views.fault_profile, name="sandbox-faults"),
+    path("faults/fortnox/consents/<str:tenant>/<str:client_id>", views.fortnox_consent,
+         name="sandbox-fortnox-consent"),
     path("centra/", include("sandbox.centra.urls")),
     path("fortnox/", include("sandbox.fortnox.urls")),
 ]

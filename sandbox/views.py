@@ -8,6 +8,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import faults
+from .fortnox import oauth as fortnox_oauth
+from .fortnox.models import Consent, FortnoxApp
+from .fortnox.oauth_views import find_tenant
 from .models import FaultProfile
 
 KNOBS = {
@@ -35,3 +38,34 @@ def fault_profile(request, system):
         faults.set_faults(system, **knobs)
     profile = faults.profile_for(system)
     return JsonResponse(model_to_dict(profile, exclude=["id"]) if profile else {"system": system})
+
+
+def _consent_state(tenant, app) -> dict:
+    consent = Consent.objects.filter(app=app, tenant=tenant).first()
+    return {"tenant": tenant.name, "tenant_id": tenant.database_number, "client_id": app.client_id,
+            "consented": consent is not None, "scope": consent.scope if consent else "",
+            "service_account": consent.service_account if consent else False}
+
+
+@csrf_exempt
+@require_http_methods(["GET", "PUT", "DELETE"])
+def fortnox_consent(request, tenant, client_id):
+    """A Fortnox tenant's consent for an app (tenant by name or database number). DELETE withdraws
+    it, as a customer removing the integration does: every token of the grant stops working.
+    PUT grants it again: `{"scope": "...", "service_account": true}`, both optional."""
+    found = find_tenant(tenant)
+    app = FortnoxApp.objects.filter(client_id=client_id).first()
+    if found is None or app is None:
+        return JsonResponse({"error": f"unknown tenant {tenant!r} or client_id {client_id!r}"}, status=404)
+    if request.method == "DELETE":
+        fortnox_oauth.withdraw_consent(app, found)
+    elif request.method == "PUT":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return JsonResponse({"error": "body must be JSON"}, status=400)
+        if not isinstance(body, dict) or set(body) - {"scope", "service_account"}:
+            return JsonResponse({"error": "body may only hold scope and service_account"}, status=400)
+        scope = " ".join(str(body.get("scope") or fortnox_oauth.DEFAULT_SCOPE).split())
+        fortnox_oauth.grant_consent(app, found, scope, service_account=bool(body.get("service_account", True)))
+    return JsonResponse(_consent_state(found, app))

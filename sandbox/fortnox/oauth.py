@@ -1,5 +1,6 @@
-"""OAuth2 as Fortnox runs it (fortnox.md §1.2): codes live 10 minutes and work once, refresh
-tokens rotate (the used one dies), access tokens are JWT-like and expire after the tenant's ttl.
+"""OAuth2 as Fortnox runs it (fortnox.md §1.1-1.2): codes live 10 minutes and work once, refresh
+tokens rotate (the used one dies), access tokens are JWT-like and expire after the tenant's ttl;
+tokens can be revoked one by one, and a withdrawn consent kills every token of its grant.
 
 Only hashes of codes and tokens are stored; single use is an atomic conditional UPDATE, so two
 racing refreshes with the same token cannot both win.
@@ -106,6 +107,32 @@ def grant_consent(app: FortnoxApp, tenant: Tenant, scope: str, *, service_accoun
     )
 
 
+@transaction.atomic
+def withdraw_consent(app: FortnoxApp, tenant: Tenant) -> bool:
+    """The customer removes the app's integration in Fortnox: its access tokens answer 401 from now
+    on, its refresh tokens and unused codes are `invalid_grant`, and client_credentials has no
+    consent left. Only a new consent (the authorization-code flow, or `grant_consent`) gives new
+    tokens. Returns whether there was a consent to withdraw.
+
+    SIMULATED: Fortnox does not document what a withdrawal does to live tokens; this is the
+    strict reading (everything of the grant dies at once)."""
+    now = timezone.now()
+    withdrawn, _ = Consent.objects.filter(app=app, tenant=tenant).delete()  # first: refreshes wait on it
+    AccessToken.objects.filter(app=app, tenant=tenant).delete()
+    RefreshToken.objects.filter(app=app, tenant=tenant, used_at__isnull=True).update(used_at=now)
+    AuthorizationCode.objects.filter(app=app, tenant=tenant, used_at__isnull=True).update(used_at=now)
+    return bool(withdrawn)
+
+
+def revoke(app: FortnoxApp, token: str) -> None:
+    """/oauth-v1/revoke: the refresh or access token `token` of `app` stops working. An unknown or
+    foreign token changes nothing and is not an error (Fortnox answers `revoked: true` regardless,
+    fortnox.md §1.1). SIMULATED: revoking one token leaves the rest of the grant alive."""
+    token_hash = hash_token(token)
+    RefreshToken.objects.filter(token_hash=token_hash, app=app, used_at__isnull=True).update(used_at=timezone.now())
+    AccessToken.objects.filter(token_hash=token_hash, app=app).delete()
+
+
 def create_authorization_code(app: FortnoxApp, tenant: Tenant, scope: str, redirect_uri: str) -> str:
     code = secrets.token_urlsafe(24)
     AuthorizationCode.objects.create(
@@ -138,14 +165,21 @@ def refresh(app: FortnoxApp, refresh_token: str) -> dict:
     if not used:
         raise OAuthError("invalid_grant", "Invalid refresh token")
     old = RefreshToken.objects.select_related("tenant").get(token_hash=token_hash)
+    # Locking the consent serializes this with a withdrawal, which then also kills what we issue.
+    if _locked_consent(app, old.tenant) is None:
+        raise OAuthError("invalid_grant", "Invalid refresh token")
     return issue(app, old.tenant, old.scope)
+
+
+def _locked_consent(app: FortnoxApp, tenant: Tenant, **filters) -> Consent | None:
+    return Consent.objects.select_for_update().filter(app=app, tenant=tenant, **filters).first()
 
 
 @transaction.atomic
 def client_credentials(app: FortnoxApp, tenant_id: str, scope: str) -> dict:
     """Service-account tokens: the tenant must have given this app a service consent."""
     tenant = Tenant.objects.filter(database_number=int(tenant_id)).first() if tenant_id.isdigit() else None
-    consent = Consent.objects.filter(app=app, tenant=tenant, service_account=True).first() if tenant else None
+    consent = _locked_consent(app, tenant, service_account=True) if tenant else None
     if consent is None:
         # SIMULATED description: the real text for a missing service consent is unknown.
         raise OAuthError("invalid_grant", "No service account consent for this tenant")

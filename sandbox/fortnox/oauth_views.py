@@ -1,5 +1,5 @@
-"""/oauth-v1/auth and /oauth-v1/token. There is no login in the sandbox: the consent screen
-approves at once, for the tenant named by the extra `tenant` query parameter."""
+"""/oauth-v1/auth, /oauth-v1/token and /oauth-v1/revoke. There is no login in the sandbox: the
+consent screen approves at once, for the tenant named by the extra `tenant` query parameter."""
 
 from urllib.parse import urlencode
 
@@ -90,3 +90,19 @@ def token(request):
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     return response
+
+
+@csrf_exempt
+@inject_faults("fortnox")
+def revoke(request):
+    """RFC 7009 revocation as the SDKs call it: Basic client auth, form `token` (and an optional
+    `token_type_hint`, ignored: both kinds are looked up). Always `{"revoked": true}`, even for a
+    made-up token, as Fortnox does (fortnox.md §1.1)."""
+    if request.method != "POST":
+        return errors.method_not_allowed(("POST",))
+    try:
+        app = oauth.authenticate_client(request.headers.get("Authorization", ""))
+        oauth.revoke(app, _required(request.POST, "token"))
+    except OAuthError as error:
+        return error.response()
+    return JsonResponse({"revoked": True})

@@ -70,6 +70,19 @@ def issue_tokens(tenant: Tenant, app: FortnoxApp, *, scope: str = oauth.DEFAULT_
     return oauth.issue(app, tenant, scope)
 
 
+def withdraw_consent(tenant: Tenant, app: FortnoxApp) -> bool:
+    """The customer removes the app in Fortnox: every token of the grant stops working at once
+    (see `oauth.withdraw_consent`). Returns whether there was a consent."""
+    return oauth.withdraw_consent(app, tenant)
+
+
+def grant_consent(tenant: Tenant, app: FortnoxApp, *, scope: str = oauth.DEFAULT_SCOPE,
+                  service_account: bool = True) -> None:
+    """The customer consents (again), as the consent screen does; tokens then come from the
+    authorization-code flow or, for a service consent, client_credentials."""
+    oauth.grant_consent(app, tenant, scope, service_account=service_account)
+
+
 def expire_access_tokens(tenant: Tenant) -> int:
     """Every access token of the tenant expires now. Returns how many there were."""
     return AccessToken.objects.filter(tenant=tenant).update(expires_at=timezone.now())

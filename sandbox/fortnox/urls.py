@@ -13,6 +13,7 @@ NUMBER = r"(?P<number>.+?)"
 urlpatterns = [
     re_path(r"^oauth-v1/auth/?$", oauth_views.authorize, name="auth"),
     re_path(r"^oauth-v1/token/?$", oauth_views.token, name="token"),
+    re_path(r"^oauth-v1/revoke/?$", oauth_views.revoke, name="revoke"),
     re_path(r"^3/customers/?$", views.customer_list, name="customers"),
     re_path(rf"^3/customers/{NUMBER}/?$", views.customer_detail, name="customer"),
     re_path(r"^3/invoices/?$", views.invoice_list, name="invoices"),

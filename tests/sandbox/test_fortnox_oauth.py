@@ -205,3 +205,70 @@ def test_api_and_token_endpoint_need_no_csrf_token(fortnox_tokens, fortnox_custo
 
     assert refreshed.status_code == 200
     assert created.status_code == 201
+
+
+# --- /oauth-v1/revoke (fortnox.md §1.1) -----------------------------------------------------------
+
+REVOKE_URL = "/sandbox/fortnox/oauth-v1/revoke"
+
+
+def revoke_call(client, token, authorization=None, **form):
+    return client.post(REVOKE_URL, {"token": token, **form}, HTTP_AUTHORIZATION=authorization or basic())
+
+
+def test_revoked_refresh_token_can_no_longer_refresh(client, fortnox_tokens):
+    response = revoke_call(client, fortnox_tokens["refresh_token"], token_type_hint="refresh_token")
+
+    assert (response.status_code, response.json()) == (200, {"revoked": True})
+    refresh = token_call(client, grant_type="refresh_token", refresh_token=fortnox_tokens["refresh_token"])
+    assert refresh.status_code == 400
+    assert refresh.json() == {"error": "invalid_grant", "error_description": "Invalid refresh token"}
+
+
+def test_revoked_access_token_gets_401_unauthorized(client, fortnox_api, fortnox_tokens):
+    assert fortnox_api.get("companyinformation").status_code == 200
+
+    assert revoke_call(client, fortnox_tokens["access_token"]).json() == {"revoked": True}
+
+    response = fortnox_api.get("companyinformation")
+    assert (response.status_code, response.json()) == (401, {"message": "unauthorized"})
+
+
+def test_revoking_the_access_token_leaves_the_refresh_token_usable(client, fortnox_tokens):
+    """SIMULATED: whether Fortnox revokes the whole grant with one token is unknown; one token here."""
+    revoke_call(client, fortnox_tokens["access_token"])
+
+    refresh = token_call(client, grant_type="refresh_token", refresh_token=fortnox_tokens["refresh_token"])
+
+    assert refresh.status_code == 200
+    assert FortnoxApi(client, refresh.json()["access_token"]).get("companyinformation").status_code == 200
+
+
+def test_revoking_a_made_up_token_still_answers_revoked_true(client, fortnox_tokens):
+    response = revoke_call(client, "not-a-token-we-ever-issued")
+
+    assert (response.status_code, response.json()) == (200, {"revoked": True})
+
+
+def test_an_app_cannot_revoke_another_apps_token(client, fortnox_api, fortnox_tokens):
+    fortnox.create_app("other-client", "other-secret")
+
+    answer = revoke_call(client, fortnox_tokens["access_token"], basic("other-client", "other-secret"))
+
+    assert answer.json() == {"revoked": True}
+    assert fortnox_api.get("companyinformation").status_code == 200
+
+
+def test_revoke_needs_the_client_credentials(client, fortnox_api, fortnox_tokens):
+    response = revoke_call(client, fortnox_tokens["access_token"], basic(secret="wrong"))
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+    assert fortnox_api.get("companyinformation").status_code == 200
+
+
+def test_revoke_without_a_token_is_invalid_request(client, fortnox_app):
+    response = client.post(REVOKE_URL, {}, HTTP_AUTHORIZATION=basic())
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"

@@ -110,11 +110,15 @@ class FortnoxClient(ApiClient):
         self.redact.secrets.extend([tokens.access_token, tokens.refresh_token])
         return tokens
 
-    def _token_request(self, form: dict, headers: dict | None = None):
+    def _client_auth(self) -> dict:
+        """HTTP Basic with the app's client id and secret, as the OAuth endpoints want it."""
         basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        return {"Authorization": f"Basic {basic}"}
+
+    def _token_request(self, form: dict, headers: dict | None = None):
         answer = self.request(
             "POST", f"{self.auth_url.rstrip('/')}/oauth-v1/token", data=form,
-            headers={"Authorization": f"Basic {basic}", **(headers or {})}, authenticated=False, idempotent=False,
+            headers={**self._client_auth(), **(headers or {})}, authenticated=False, idempotent=False,
         )
         if not isinstance(answer, dict) or "access_token" not in answer:
             raise SyncError("bad_response", "Fortnox's token endpoint answered without an access token.")
@@ -142,7 +146,27 @@ class FortnoxClient(ApiClient):
                     raise
         if not self.tenant_id:
             raise SyncError("auth_expired", "No Fortnox refresh token: the shop must re-authorize Junipeer.")
-        return self._token_request({"grant_type": "client_credentials"}, {"TenantId": str(self.tenant_id)})
+        try:
+            return self._token_request({"grant_type": "client_credentials"}, {"TenantId": str(self.tenant_id)})
+        except SyncError as exc:
+            if exc.code not in REFRESH_REFUSED:
+                raise
+            raise SyncError(
+                "auth_expired",
+                "Fortnox refused the client-credentials grant too (consent withdrawn?): the shop must "
+                f"re-authorize Junipeer in Fortnox. {exc.message}", request=exc.request, response=exc.response,
+            ) from exc
+
+    def revoke(self, token: str, token_type_hint: str = "refresh_token") -> bool:
+        """Revoke a refresh (or access) token at Fortnox, e.g. when a shop disconnects. Fortnox
+        answers `revoked: true` even for a token it does not know, so True proves little."""
+        self.redact.secrets.append(token)
+        answer = self.request(
+            "POST", f"{self.auth_url.rstrip('/')}/oauth-v1/revoke",
+            data={"token_type_hint": token_type_hint, "token": token}, headers=self._client_auth(),
+            authenticated=False, idempotent=True,
+        )
+        return bool(isinstance(answer, dict) and answer.get("revoked"))
 
     def error_from_response(self, response, body):
         code, message = read_error_information(body)
