@@ -95,7 +95,11 @@ class DailyReconciliation:
         seen_name, matched_name = counters
         where = _created_on(self.report.day)
         while True:
-            records = [r for r in fetch(where, page=self.report.page, limit=PAGE_SIZE) if isinstance(r, dict)]
+            page = fetch(where, page=self.report.page, limit=PAGE_SIZE)
+            if not isinstance(page, list):
+                raise SyncError("bad_response", f"Centra answered page {self.report.page} of the day's "
+                                                f"{'shipments' if kind == 'invoice' else 'returns'} without a list.")
+            records = [record if isinstance(record, dict) else {"malformed": repr(record)[:80]} for record in page]
             links = {
                 link.source_id: link for link in RecordLink.objects.filter(
                     integration=self.integration, object_type=kind, source_id__in=[str(r.get("id")) for r in records]
@@ -111,7 +115,7 @@ class DailyReconciliation:
                 waiting += verdict.waiting
                 if verdict.difference:
                     differences.append(verdict.difference)
-            last = len(records) < PAGE_SIZE
+            last = len(page) < PAGE_SIZE
             save(self.report, self.token,
                  **{seen_name: getattr(self.report, seen_name) + seen,
                     matched_name: getattr(self.report, matched_name) + matched},
@@ -123,13 +127,15 @@ class DailyReconciliation:
     def catch_up(self) -> None:
         """Ask each flow for its missing documents, through the inbox its runs already read."""
         queued = [d for d in self.report.differences if d.get("action") == QUEUED]
+        asked = 0
         for kind, flow_kind in CATCH_UP_FLOWS.items():
             ids = [d["source_id"] for d in queued if d["kind"] == kind]
             if ids and flow_kind in self.flows:
                 webhooks.request_records(self.flows[flow_kind], ids, requested_by=requested_by(self.report),
                                          note={"day": self.report.day.isoformat()})
-        self.alert(len(queued))  # before DONE: a task killed in between alerts again, which only counts
-        save(self.report, self.token, queued_for_catch_up=len(queued), phase=Phase.DONE, page=1,
+                asked += len(ids)
+        self.alert(asked)  # before DONE: a task killed in between alerts again, which only counts
+        save(self.report, self.token, queued_for_catch_up=asked, phase=Phase.DONE, page=1,
              finished_at=timezone.now())
         release(self.report, self.token)
 

@@ -60,8 +60,8 @@ def amount(money) -> Decimal | None:
 
 
 def currency(money) -> str:
-    code = ((money or {}).get("currency") or {}).get("code") if isinstance(money, dict) else ""
-    return str(code or "").upper()
+    unit = money.get("currency") if isinstance(money, dict) else None
+    return str((unit.get("code") if isinstance(unit, dict) else "") or "").upper()
 
 
 class Documents:
@@ -116,8 +116,23 @@ class Verdict:
 MATCHED, WAITING, OUT_OF_SCOPE = Verdict(matched=True), Verdict(waiting=True), Verdict(out_of_scope=True)
 
 
+def _malformed(kind: str, record: dict) -> Verdict | None:
+    """A Centra record we cannot even name is reported as it is, never a crash."""
+    if record.get("id") in (None, "") or "malformed" in record:
+        return Verdict(difference={"kind": kind, "source_id": str(record.get("id") or ""), "reference": "",
+                                   "problem": f"Centra sent a record we cannot read: {str(record)[:200]}",
+                                   "action": FOR_ACCOUNTANT})
+    return None
+
+
+def _object(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def check_shipment(shipment: dict, link: RecordLink | None, documents: Documents, rules: Rules) -> Verdict:
-    market = (((shipment.get("order") or {}).get("market")) or {}).get("name")
+    if unreadable := _malformed("invoice", shipment):
+        return unreadable
+    market = _object(_object(shipment.get("order")).get("market")).get("name")
     if rules.markets and market not in rules.markets:
         return OUT_OF_SCOPE
     if rules.invoice_when_shipped and not shipment.get("isShipped"):
@@ -131,6 +146,8 @@ def check_shipment(shipment: dict, link: RecordLink | None, documents: Documents
 
 
 def check_return(ret: dict, link: RecordLink | None, documents: Documents, rules: Rules) -> Verdict:
+    if unreadable := _malformed("credit_invoice", ret):
+        return unreadable
     if rules.credit_when_completed and ret.get("status") != "COMPLETED":
         return WAITING
     total = ret.get("grandTotal")

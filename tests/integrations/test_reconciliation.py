@@ -17,6 +17,7 @@ from integrations.connections import erp_for
 from integrations.connectors.centra.client import CentraClient
 from integrations.connectors.fortnox import summaries
 from integrations.connectors.fortnox.client import FortnoxClient
+from integrations.documents import DocumentSummary
 from integrations.flows.centra_changes import OVERLAP
 from integrations.flows.runner import run_flow
 from integrations.models import Alert, Flow, Integration, ReconciliationReport, WebhookEvent
@@ -29,6 +30,7 @@ from integrations.reconciliation import (
     reconcile,
     within_rounding,
 )
+from integrations.reconciliation.matching import Documents, Rules, check_return, check_shipment
 from integrations.webhooks import request_records
 from mappings.services import bookkeeping_for
 from sandbox.centra import services as centra
@@ -214,6 +216,20 @@ def test_whole_krona_tenant_totals_within_rounding_are_not_differences(world):
     assert not within_rounding(Decimal("148.40"), Decimal("150"), 0)
 
 
+def test_unreadable_centra_records_are_reported_not_a_crash():
+    invoice = DocumentSummary("7", "centra-shipment-5", today(), Decimal("100.00"), "SEK", False, False)
+    documents = Documents([invoice], lookup=lambda number: None)
+
+    nameless = check_shipment({"grandTotal": {"value": 100}}, None, documents, Rules())
+    no_total = check_shipment({"id": 5, "grandTotal": {"value": "lots"}}, None, documents, Rules())
+    not_an_object = check_return({"malformed": "'oops'"}, None, documents, Rules())
+
+    assert nameless.difference["problem"].startswith("Centra sent a record we cannot read")
+    assert (no_total.difference["problem"], no_total.difference["erp_document"]) == (
+        "Centra's total is missing or unreadable", "7")
+    assert not_an_object.difference["action"] == FOR_ACCOUNTANT
+
+
 def test_shipment_not_shipped_under_the_shipped_trigger_is_waiting_not_missing(world):
     Flow.objects.filter(pk=world.flow.pk).update(trigger=Flow.Trigger.SHIPMENT_SHIPPED)
     world.ship(world.order(("COAT", 1, "1500")))
@@ -244,6 +260,19 @@ def test_each_live_integration_is_reconciled_by_its_own_task(world):
     assert sorted(reports.values_list("integration__slug", "phase")) == [("shop", "done"), ("shop-outlet", "done")]
     schedule = Schedule.objects.get(name=tasks.RECONCILIATION_SCHEDULE)
     assert schedule.func == "integrations.tasks.reconcile_yesterday"
+
+
+def test_a_day_a_killed_task_left_unfinished_is_taken_up_by_the_next_night(world):
+    """django-q does not retry a task that timed out (max_attempts): the nightly schedule does."""
+    left = today() - timedelta(days=3)
+    ReconciliationReport.objects.create(integration=world.integration, day=left, phase="returns", page=4, passes=1)
+    ReconciliationReport.objects.create(integration=world.integration, day=today() - timedelta(days=2),
+                                        phase="done", passes=1)
+
+    tasks.reconcile_yesterday()
+
+    days = [args[1] for _, args in queued_tasks()]
+    assert days == [left.isoformat(), (today() - timedelta(days=1)).isoformat()]
 
 
 def test_a_finished_day_is_not_redone_unless_asked(world):
