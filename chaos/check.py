@@ -96,6 +96,19 @@ def why_missing(world: World, references: list[str]) -> list[str]:
     return lines
 
 
+def takeovers(world: World) -> list[float]:
+    """For each abandoned run, the seconds from its last heartbeat to the start of the run that took
+    over its flow (none started in between: one running run per flow)."""
+    runs = list(SyncRun.objects.filter(flow__integration=world.integration).order_by("started_at"))
+    waits = []
+    for dead in (run for run in runs if run.status == SyncRun.Status.ABANDONED):
+        successor = next((run for run in runs if run.flow_id == dead.flow_id and run.started_at > dead.heartbeat_at),
+                         None)
+        if successor is not None:
+            waits.append((successor.started_at - dead.heartbeat_at).total_seconds())
+    return waits
+
+
 def client_retries(logs: list[Path]) -> int:
     """HTTP retries the engine's client made (429, 5xx, timeouts), counted from the workers' logs."""
     return sum(len(CLIENT_RETRY_LINE.findall(path.read_text(errors="replace"))) for path in logs if path.exists())
@@ -112,6 +125,8 @@ class Report:
     client_retries: int
     wall_seconds: float
     problems: list[str] = field(default_factory=list)
+    stale_seconds: int = 0
+    tick_seconds: int = 0
 
     def lines(self) -> list[str]:
         c, world = self.comparison, self.world
@@ -120,6 +135,9 @@ class Report:
         all_runs = SyncRun.objects.filter(flow__integration=world.integration)
         runs = Counter(all_runs.values_list("status", flat=True))
         run_errors = Counter(all_runs.exclude(error_code="").values_list("error_code", flat=True))
+        triggers = Counter(all_runs.values_list("trigger", flat=True))
+        waits = takeovers(world)
+        resumed = (f"after {min(waits):.1f}-{max(waits):.1f} s of silence" if waits else "none to resume")
         seen_429 = dict(FaultProfile.objects.values_list("system", "seen_429"))
         stored_events = WebhookEvent.objects.filter(integration=world.integration).count()
         out = [
@@ -138,6 +156,9 @@ class Report:
             f"  worker kills (SIGKILL)   {self.kills} ({self.kills_mid_run} while a run was going)",
             f"  runs                     {', '.join(f'{status}: {n}' for status, n in sorted(runs.items()))}"
             f" (errors: {', '.join(f'{code}: {n}' for code, n in run_errors.most_common()) or 'none'})",
+            f"  runs by trigger          {', '.join(f'{name}: {n}' for name, n in sorted(triggers.items()))}",
+            f"  abandoned runs resumed   {len(waits)}, {resumed} (stale window {self.stale_seconds} s, "
+            f"tick {self.tick_seconds} s)",
             f"  access tokens            {self.token_expiries} forced expiries, "
             f"{world.tenant.access_tokens.count()} tokens issued",
             f"  webhooks                 {self.webhooks}; {stored_events} events stored",

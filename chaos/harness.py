@@ -4,6 +4,9 @@ Each process starts in its own session, so it is a process-group leader: a worke
 (sentinel, pusher, monitor and worker processes) is killed as one with `killpg`, the way a
 machine or container dies. `Harness` is a context manager and stops every process it started
 on every way out (normal end, exception, Ctrl-C, SIGTERM); nothing is left running.
+
+Runs are started the way production starts them: django-q2's schedule of `run_due_flows`, on a
+tick of a few seconds instead of a minute (`start_scheduler`).
 """
 
 import logging
@@ -13,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 10.0
 READY_TIMEOUT_SECONDS = 60.0
+SCHEDULER_POLL_SECONDS = 0.5
 
 
 def free_port() -> int:
@@ -96,6 +101,50 @@ class Process:
         return "\n".join(text.splitlines()[-lines:])
 
 
+class Scheduler(threading.Thread):
+    """django-q2's own scheduler function, called every half second from this process.
+
+    A cluster looks at its schedules every 30 s (a constant of its guard loop), so a schedule
+    shorter than that needs someone to look more often. This thread only does what the clusters'
+    scheduler does, sooner: due schedules become tasks in the broker, for the workers to run.
+    """
+
+    def __init__(self):
+        super().__init__(name="django-q scheduler", daemon=True)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        from django.db import connection
+        from django_q.brokers import get_broker
+        from django_q.scheduler import scheduler
+
+        broker = get_broker()
+        try:
+            while not self.stopping.wait(SCHEDULER_POLL_SECONDS):
+                scheduler(broker=broker)
+        finally:
+            connection.close()  # this thread's own connection: a test database can then be dropped
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=STOP_GRACE_SECONDS)
+
+
+def set_due_flows_tick(seconds: int) -> None:
+    """Make the minute tick of `run_due_flows` every `seconds` (a divisor of 60): django-q2's cron
+    schedules take a sixth field for seconds."""
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from integrations.tasks import DUE_FLOWS_SCHEDULE
+
+    schedule = Schedule.objects.get(name=DUE_FLOWS_SCHEDULE)  # made by migrate (`ensure_schedules`)
+    schedule.schedule_type, schedule.cron, schedule.minutes = Schedule.CRON, f"* * * * * */{seconds}", None
+    schedule.next_run = timezone.now()
+    schedule.full_clean()
+    schedule.save()
+
+
 class Harness:
     """The sandbox server plus N worker clusters, all on one database (`env["DATABASE_URL"]`)."""
 
@@ -108,6 +157,7 @@ class Harness:
         self.workers: list[Process] = []
         self.retired: list[Process] = []  # killed workers, kept for their logs
         self.started = 0
+        self.scheduler: Scheduler | None = None
         self.stopping = False  # a second SIGTERM must not cut the cleanup short
 
     @property
@@ -176,6 +226,19 @@ class Harness:
     def worker_logs(self) -> list[Path]:
         return [worker.log_path for worker in [*self.retired, *self.workers]]
 
+    # --- the scheduler --------------------------------------------------------------------------
+
+    def start_scheduler(self, tick_seconds: int) -> None:
+        """From now on the flows are run by the scheduler: `run_due_flows` every `tick_seconds`."""
+        set_due_flows_tick(tick_seconds)
+        self.scheduler = Scheduler()
+        self.scheduler.start()
+
+    def stop_scheduler(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+            self.scheduler = None
+
     # --- stopping -----------------------------------------------------------------------------
 
     def stop_workers(self) -> None:
@@ -189,9 +252,11 @@ class Harness:
             worker.finish(deadline)
 
     def stop(self) -> None:
-        """Workers first (they would only hammer a dead server), then the server."""
+        """The scheduler first (no more runs asked for), the workers (they would only hammer a dead
+        server), then the server."""
         self.stopping = True
         try:
+            self.stop_scheduler()
             self.stop_workers()
         finally:
             if self.server is not None:

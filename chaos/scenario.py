@@ -1,10 +1,13 @@
 """The timeline of a chaos run.
 
-1. Build the world, start the sandbox server and the workers, turn the fault knobs up.
-2. Drive: orders and shipments arrive in waves; flow runs are asked for every few seconds (two
-   flows on one Fortnox connection, so both workers are busy); workers are SIGKILLed mid-run and
-   replaced; access tokens are expired server-side; the webhook endpoint is flooded.
-3. Drain: faults off; runs keep being asked for until every shipment is linked or time is up.
+1. Build the world, start the sandbox server and the workers, turn the fault knobs up, and hand
+   the flows to the scheduler: django-q2's schedule of `run_due_flows` on a short tick. The
+   harness never queues a run itself; runs come from that tick and from the webhook flood.
+2. Drive: orders and shipments arrive in waves (two flows on one Fortnox connection, so both
+   workers are busy); workers are SIGKILLed mid-run and replaced, and nothing but the scheduler
+   picks up the runs they leave behind; access tokens are expired server-side; the webhook
+   endpoint is flooded.
+3. Drain: faults off; wait until every shipment is linked or time is up.
 4. Stop every process, then check the Fortnox tenant document by document (`check`).
 """
 
@@ -22,7 +25,6 @@ from django.utils import timezone
 
 from integrations.flows.orders import OrdersFlow
 from integrations.models import RecordLink, SyncRun
-from integrations.tasks import enqueue_flow
 from sandbox.centra.models import Shipment
 from sandbox.fortnox import services as fortnox
 
@@ -32,7 +34,6 @@ from .harness import Harness
 from .webhooks import PER_CALL, Flood, endpoint_missing
 
 TICK_SECONDS = 1.0
-ENQUEUE_EVERY_SECONDS = 3.0
 KILL_PATIENCE_SECONDS = 20.0  # how long a due kill waits for a run to be going
 DRAIN_PATIENCE_SECONDS = 90.0  # no new invoice for this long with faults off: stuck, stop waiting
 STALL_SECONDS = 35.0  # longer than the engine's 30 s read timeout: the client itself gives up
@@ -59,6 +60,7 @@ class Options:
     access_token_ttl: int = 90
     stale_seconds: int = 20
     claim_lease_seconds: int = 75  # longer than any single push under these faults (worst: a 30 s timeout)
+    tick_seconds: int = 2  # run_due_flows' schedule: every minute in production
     seed: int = 0
     port: int = 0
 
@@ -156,6 +158,9 @@ class Scenario:
                       f"timeout {o.rate_timeout} ({o.timeout_seconds:g} s), lost response {o.rate_lost}")
             for _ in range(o.workers):
                 harness.start_worker()
+            harness.start_scheduler(o.tick_seconds)
+            self.note(f"{o.workers} workers; the scheduler runs due flows every {o.tick_seconds} s "
+                      f"(runs stale after {o.stale_seconds} s are taken over)")
             flood = self.drive(harness)
             set_faults(site_url, "centra", **FAULT_OFF)
             set_faults(site_url, "fortnox", **FAULT_OFF)
@@ -169,27 +174,24 @@ class Scenario:
             kills_mid_run=self.kills_mid_run, token_expiries=self.expiries_done,
             webhooks=flood.summary() if isinstance(flood, Flood) else flood,
             client_retries=client_retries(logs), wall_seconds=self.elapsed(), problems=self.problems,
+            stale_seconds=o.stale_seconds, tick_seconds=o.tick_seconds,
         )
 
     # --- drive ---------------------------------------------------------------------------------
 
     def drive(self, harness: Harness) -> Flood | str:
-        """Play the timeline's steps as they fall due, with runs asked for and webhooks sent meanwhile."""
+        """Play the timeline's steps as they fall due, with webhooks sent meanwhile."""
         o = self.options
         flood = self.flood(harness)
         calls_per_tick = math.ceil(o.webhooks / PER_CALL / max(1.0, o.drive_seconds * 0.8 / TICK_SECONDS))
         steps = self.timeline(harness)
         drive_start = self.elapsed()
-        last_enqueue = -ENQUEUE_EVERY_SECONDS
         while True:
             now = self.elapsed() - drive_start
             harness.check_workers()
             for step in [step for step in steps if now >= step.at]:
                 if step.act(now - step.at):
                     steps.remove(step)
-            if now - last_enqueue >= ENQUEUE_EVERY_SECONDS:
-                self.enqueue_runs()
-                last_enqueue = now
             if isinstance(flood, Flood):
                 flood.tick(self.shipment_ids(), calls_per_tick)
                 if flood.refused and not flood.stored_new:
@@ -247,10 +249,6 @@ class Scenario:
         self.note(f"expired {expired} Fortnox access tokens server-side")
         return True
 
-    def enqueue_runs(self) -> None:
-        for flow in self.world.flows:
-            enqueue_flow(flow, SyncRun.Trigger.SCHEDULE)
-
     def live_runs(self) -> int:
         """Runs going now that no killed worker left behind (those started before the last kill)."""
         runs = SyncRun.objects.filter(flow__integration=self.world.integration, status=SyncRun.Status.RUNNING)
@@ -280,7 +278,8 @@ class Scenario:
     # --- drain ---------------------------------------------------------------------------------
 
     def drain(self, harness: Harness) -> None:
-        """Ask for runs until every shipment is linked, time is up, or nothing moves any more."""
+        """Wait, while the scheduler runs the flows, until every shipment is linked, time is up, or
+        nothing moves any more."""
         expected = [str(pk) for pk in self.shipment_ids()]
         deadline = self.elapsed() + self.options.drain_seconds
         last_report = last_progress = self.elapsed()
@@ -304,6 +303,5 @@ class Scenario:
             if self.elapsed() - last_report >= 15:
                 self.note(f"{linked} of {len(expected)} shipments linked")
                 last_report = self.elapsed()
-            self.enqueue_runs()
-            time.sleep(ENQUEUE_EVERY_SECONDS)
+            time.sleep(TICK_SECONDS)
 

@@ -62,10 +62,6 @@ class World:
     def flow(self, kind: str) -> Flow:
         return self.integration.flows.get(kind=kind)
 
-    @property
-    def flows(self) -> list[Flow]:
-        return list(self.integration.flows.filter(enabled=True))
-
 
 @transaction.atomic
 def build(site_url: str, rng: Random, *, access_token_ttl: int, customers: int) -> World:
@@ -109,9 +105,10 @@ def build(site_url: str, rng: Random, *, access_token_ttl: int, customers: int) 
         target=target, status=Integration.Status.LIVE,
     )
     # Two flows on one Fortnox connection, so two workers share its tokens, rate limit and customers.
+    # Due on every tick of the scheduler that finds them neither running nor queued (schedule 0 min).
     Flow.objects.create(integration=integration, kind=Flow.Kind.ORDERS, enabled=True,
-                        trigger=Flow.Trigger.SHIPMENT_CREATED)
-    Flow.objects.create(integration=integration, kind=Flow.Kind.CUSTOMERS, enabled=True)
+                        trigger=Flow.Trigger.SHIPMENT_CREATED, schedule_minutes=0)
+    Flow.objects.create(integration=integration, kind=Flow.Kind.CUSTOMERS, enabled=True, schedule_minutes=0)
     Bookkeeping.objects.get_or_create(integration=integration)
 
     world = World(token=token, store=store, tenant=tenant, integration=integration,

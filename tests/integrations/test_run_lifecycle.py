@@ -8,10 +8,12 @@ import pytest
 from django.utils import timezone
 
 from integrations import tasks
+from integrations.connectors.ratelimit import shared_limiter
 from integrations.documents import PushResult
 from integrations.flows.runner import run_flow
 from integrations.links import ClaimedElsewhere, push_once
 from integrations.models import Flow, RecordLink, SyncRecord, SyncRun
+from integrations.webhooks import pending_run_key
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,10 +21,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def queued(monkeypatch):
-    """The (flow id, trigger) of every run the scheduler queues."""
+    """The (flow id, trigger) of every run the scheduler queues; their pending-run slots are freed
+    afterwards (in Redis they would outlive the test database)."""
     calls = []
     monkeypatch.setattr(tasks, "async_task", lambda func, *args, **kwargs: calls.append(args))
-    return calls
+    yield calls
+    for flow_id in {flow_id for flow_id, _ in calls}:
+        shared_limiter().reset(pending_run_key(Flow(pk=flow_id)))
 
 
 @pytest.fixture

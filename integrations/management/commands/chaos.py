@@ -42,6 +42,7 @@ HELP = {
     "access_token_ttl": "Fortnox access-token life in seconds (the engine refreshes 60 s before)",
     "stale_seconds": "RUN_STALE_SECONDS for the workers: a killed worker's run is resumed after it",
     "claim_lease_seconds": "CLAIM_LEASE_SECONDS for the workers: a killed worker's pushes are taken over after it",
+    "tick_seconds": "how often django-q2's schedule runs run_due_flows, the only source of runs besides webhooks",
     "seed": "random seed (printed; pass it to repeat a run's choices)",
     "port": "port for the sandbox server (default: a free one)",
 }
