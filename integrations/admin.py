@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from mappings.admin import BookkeepingInline, FieldMappingInline, OssCountryInline, ValueMapEntryInline
+from mappings.admin import BookkeepingInline, FieldMappingInline, OssAccountInline, ValueMapEntryInline
 
 from .alerts import resolve
 from .connections import check_connection
@@ -137,7 +137,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["name", "slug", "organization__name"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [FlowInline, BookkeepingInline, OssCountryInline, FieldMappingInline, ValueMapEntryInline]
+    inlines = [FlowInline, BookkeepingInline, OssAccountInline, FieldMappingInline, ValueMapEntryInline]
     actions = ["run_enabled_flows_now"]
 
     @admin.action(description="Run the enabled flows now (in the background)")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .money import row_total
+
 
 @dataclass(frozen=True)
 class Customer:
@@ -27,7 +29,11 @@ class Customer:
 
 @dataclass(frozen=True)
 class InvoiceRow:
-    """One invoice row. `article_number` empty means a free row booked on `account`."""
+    """One invoice row. `article_number` empty means a free row booked on `account`.
+
+    Its total is what the ERP computes from it (see `money.row_total`), so rows we add up are
+    the rows the ERP adds up.
+    """
 
     description: str
     quantity: Decimal
@@ -39,8 +45,7 @@ class InvoiceRow:
 
     @property
     def total(self) -> Decimal:
-        gross = self.unit_price * self.quantity
-        return (gross - gross * self.discount_percent / 100).quantize(Decimal("0.01"))
+        return row_total(self.unit_price, self.quantity, self.discount_percent)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ class Invoice:
     currency_rate: Decimal | None = None
     fields: dict = field(default_factory=dict)  # target header fields from the field mappings
     credit_of: str = ""  # a credit invoice: the ERP number of the invoice it credits
+    # How the rows were booked (accounts and VAT per rate), kept with the invoice's record link so
+    # its credit invoices book exactly the same way (mappings.accounting.FrozenBooking).
+    booking: dict = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:

@@ -56,8 +56,14 @@ _CATALOG = [
               "Check discounts and shipping on the shipment in Centra; contact support if they look right.",
               False),
     ErrorCode("unmapped_vat", "No sales account for the buyer's country and VAT",
-              "Add the country under OSS countries in the integration's bookkeeping settings "
-              "(or turn OSS off), then retry.", False),
+              "Add the country's OSS sales accounts (one per VAT rate) in the integration's bookkeeping "
+              "settings (or turn OSS off), then retry.", False),
+    ErrorCode("unmapped_oss_rate", "No OSS sales account for the VAT rate Centra charged in that country",
+              "Add an OSS sales account for the country and rate named in the message (e.g. FR at 5.5 %) in "
+              "the integration's bookkeeping settings, then retry.", False),
+    ErrorCode("unknown_vat_rate", "A domestic sale at a VAT rate the home country does not have",
+              "Fix the product's VAT (tax rule) in Centra to a home rate (Sweden: 25, 12, 6 or 0 %), then retry.",
+              False),
     ErrorCode("original_invoice_missing", "The shipment of this return has no invoice yet",
               "Nothing to do if the orders flow is running: the credit invoice follows once the shipment "
               "is invoiced. Otherwise fix the shipment's failed record first.", True),

@@ -8,8 +8,9 @@
    pick up the same record at once, only one pushes (database-level, not a Python check);
 3. if an earlier attempt may have written (its claim is still there: it died, or its answer was
    lost), the target is searched by our external reference before anything is created;
-4. the target id is stored on the link; a definite failure releases the claim, an ambiguous one
-   keeps it so the next attempt searches first.
+4. the target id is stored on the link (together with whatever `on_linked` keeps beside it, e.g.
+   an invoice's booking, in the same transaction); a definite failure releases the claim, an
+   ambiguous one keeps it so the next attempt searches first.
 """
 
 from collections.abc import Callable
@@ -92,6 +93,15 @@ def complete(link: RecordLink, target_id: str, fingerprint: str = "") -> None:
     )
 
 
+def _link(link: RecordLink, target_id: str, fingerprint: str, on_linked) -> None:
+    """Complete the link and keep what belongs with it, all or nothing: if keeping fails, the claim
+    stays and the next attempt finds the document by reference instead of creating it again."""
+    with transaction.atomic():
+        complete(link, target_id, fingerprint)
+        if on_linked is not None:
+            on_linked(link)
+
+
 def release(link: RecordLink) -> None:
     RecordLink.objects.filter(pk=link.pk).update(claimed_by=None, claimed_at=None)
 
@@ -106,6 +116,7 @@ def push_once(
     find: Callable[[], str | None],
     fingerprint: str = "",
     always_find: bool = False,
+    on_linked: Callable[[RecordLink], None] | None = None,
 ) -> Pushed:
     """Create the target object for a source object at most once (see module docstring)."""
     link = _ensure_link(integration, object_type, source_id)
@@ -123,17 +134,17 @@ def push_once(
         if always_find or earlier_attempt:
             found = find()
             if found:
-                complete(link, found, fingerprint)
+                _link(link, found, fingerprint, on_linked)
                 return Pushed(str(found), recovered=True)
         result = create()
     except SyncError as exc:
         if exc.code == "write_outcome_unknown":
             found = find()  # the write may have landed: look before anyone creates it again
             if found:
-                complete(link, found, fingerprint)
+                _link(link, found, fingerprint, on_linked)
                 return Pushed(str(found), recovered=True, answer_lost=True)
         if exc.code not in AMBIGUOUS:
             release(link)
         raise
-    complete(link, result.target_id, fingerprint)
+    _link(link, result.target_id, fingerprint, on_linked)
     return Pushed(result.target_id, created=True, document=result.document)

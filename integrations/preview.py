@@ -7,6 +7,7 @@ from mappings.centra import (
     customer_source_id,
     invoice_from_shipment,
 )
+from mappings.services import invoice_booking
 
 from .connections import centra_client, erp_for
 from .connectors.centra import CentraEvents
@@ -55,7 +56,7 @@ def _documents(flow, source, erp, mapping, source_id: str) -> dict:
         shipment_id = str(returns[0]["shipment"]["id"])
         link = get_link(flow.integration, "invoice", shipment_id)
         original = link.target_id if link and link.is_linked else f"(invoice of shipment {shipment_id})"
-        credit = credit_invoice_from_return(returns[0], mapping, original)
+        credit = credit_invoice_from_return(returns[0], mapping, original, invoice_booking(link))
         return {"Customer": erp.customer_payload(credit.customer),
                 **erp.invoice_payload(credit, _customer_number(flow, credit.customer))}
     if flow.kind == Flow.Kind.CUSTOMERS:

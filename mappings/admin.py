@@ -7,7 +7,7 @@ from integrations.connections import centra_client
 from integrations.errors import SyncError
 
 from .defaults import read_defaults_from_fortnox
-from .models import Bookkeeping, FieldMapping, OssCountry, ValueMapEntry
+from .models import Bookkeeping, FieldMapping, OssAccount, ValueMapEntry
 
 
 class BookkeepingInline(admin.StackedInline):
@@ -17,9 +17,12 @@ class BookkeepingInline(admin.StackedInline):
     extra = 0
 
 
-class OssCountryInline(admin.TabularInline):
-    model = OssCountry
+class OssAccountInline(admin.TabularInline):
+    """One row per (country, VAT rate): a reduced rate is a row of its own, never a second field."""
+
+    model = OssAccount
     extra = 0
+    fields = ["country_code", "vat_rate", "sales_account", "return_fee_account"]
 
 
 class FieldMappingInline(admin.TabularInline):

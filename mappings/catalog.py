@@ -7,8 +7,9 @@ the description names the product, variant and size so a bookkeeper can tell siz
 from decimal import Decimal
 
 from integrations.documents import Article
+from integrations.money import round_money
 
-from .transforms import money, text, truncate
+from .transforms import text, truncate
 
 DESCRIPTION_MAX = 200  # Fortnox's Article.Description limit (fortnox.md §5.4)
 
@@ -26,5 +27,5 @@ def article_from_size(product: dict, variant: dict, size: dict, *, service: bool
         description=article_description(product, variant, size) or text(size.get("SKU")),
         ean=text(size.get("EAN")).strip(),
         service=service,
-        sales_price=money(sales_price) if sales_price is not None else None,
+        sales_price=round_money(sales_price) if sales_price is not None else None,
     )

@@ -1,27 +1,33 @@
 """Centra records -> domain documents: invoices from shipments, credit invoices from returns.
 
-A shipment becomes one invoice: every shipped line with quantity, unit price, discount and VAT,
-the shipment's shipping, and its share of order-level discounts (vouchers) as discount rows per
-VAT rate, so the invoice total equals what Centra captured for the shipment. A return becomes
-one credit invoice with every row needed for its total to equal the refund: the returned lines,
-the voucher value taken back, refunded shipping and handling, and the return fee on its own
-account. Accounts and VAT come from the bookkeeping settings (`accounting.booking_for`), the
-same for both, so a credit reverses exactly what its invoice booked.
+A shipment becomes one invoice: every shipped line with quantity, unit price, discount and the
+VAT Centra charged, the shipment's shipping and its share of order-level discounts (vouchers),
+both split over the goods' VAT rates, so the invoice total equals what Centra captured for the
+shipment. A return becomes one credit invoice with every row needed for its total to equal the
+refund: the returned lines, the voucher value taken back, refunded shipping and handling, and the
+return fee on its own account. Totals are checked to the öre: a difference is `total_mismatch`,
+never a rounding row (a tenant that rounds to whole units gets its RoundOff from the ERP).
+
+Accounts come from the bookkeeping settings (`accounting.booking_for`) for an invoice, and from
+that invoice's booking snapshot for its credit invoices, so a credit reverses exactly what its
+invoice booked.
 """
 
 import functools
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from integrations.documents import Customer, Invoice, InvoiceRow
+from integrations.documents import Customer, Invoice, InvoiceRow, company_key
 from integrations.errors import SyncError
+from integrations.money import percent_text, round_money, split
 
-from .accounting import Booking, booking_for
-from .models import Bookkeeping, OssCountry
+from .accounting import Booking, FrozenBooking, Posting, booking_for
+from .models import Bookkeeping, OssAccount
 from .services import MappingSet, bookkeeping_for
-from .transforms import money, text
+from .transforms import text
 
 ONE = Decimal("1")
 # What a record of the wrong shape raises in plain Python, somewhere deep in a mapping.
@@ -51,15 +57,19 @@ class MappingContext:
 
     mappings: MappingSet
     bookkeeping: Bookkeeping
-    oss: dict[str, OssCountry]
+    oss: dict[str, dict[Decimal, OssAccount]]  # country code -> VAT rate -> account
 
     @classmethod
     def load(cls, integration, flow_kind: str) -> "MappingContext":
-        return cls(
-            MappingSet.for_flow(integration, flow_kind),
-            bookkeeping_for(integration),
-            {o.country_code: o for o in OssCountry.objects.filter(integration=integration)},
-        )
+        return cls(MappingSet.for_flow(integration, flow_kind), bookkeeping_for(integration),
+                   oss_accounts_by_country(OssAccount.objects.filter(integration=integration)))
+
+
+def oss_accounts_by_country(accounts) -> dict[str, dict[Decimal, OssAccount]]:
+    by_country: dict[str, dict[Decimal, OssAccount]] = defaultdict(dict)
+    for account in accounts:
+        by_country[account.country_code.upper()][account.vat_rate] = account
+    return dict(by_country)
 
 
 def decimal(value, what: str) -> Decimal:
@@ -149,14 +159,21 @@ def customer_from_order(order: dict, fields: dict) -> Customer:
     buyer = obj(order.get("customer"), "customer")
     email = text(fields.get("Email") or billing.get("email") or buyer.get("email")).strip()
     country = obj(billing.get("country"), "billingAddress.country")
-    return customer_from_fields(
+    is_company = bool(text(billing.get("companyName")).strip())
+    customer = customer_from_fields(
         {**fields, "Email": email},
         source_id=customer_source_id(buyer, email) if email else "",
         what=f"Order {order.get('number')}",
         currency=currency_of(order),
-        is_company=bool(text(billing.get("companyName")).strip()),
+        is_company=is_company,
         country_is_eu=country.get("isEU"),
     )
+    if not is_company:
+        return customer
+    # A company is one customer whoever buys for it; the buyer is its contact person.
+    person = " ".join(p for p in (text(billing.get("firstName")).strip(), text(billing.get("lastName")).strip()) if p)
+    return replace(customer, source_id=company_key(customer.organisation_number, customer.vat_number)
+                   or customer.source_id, contact_person=person if person != customer.name else "")
 
 
 def booking_of(customer: Customer, context: MappingContext) -> Booking:
@@ -182,13 +199,12 @@ def line_row(order_line: dict, quantity: Decimal, booking: Booking) -> tuple[Inv
     if unit_price < 0 or not (0 <= vat <= 100) or not (0 <= discount <= 100):
         raise SyncError("invalid_source_data",
                         f"Order line {order_line.get('id')} has an impossible price, VAT or discount.")
-    is_gift_card = sku in (booking.bookkeeping.gift_card_skus or [])
-    account, booked_vat = booking.gift_card() if is_gift_card else booking.goods(vat)
+    account, booked_vat = booking.gift_card() if booking.is_gift_card(sku) else booking.goods(vat)
     row = InvoiceRow(description, quantity, original, booked_vat, article_number=sku,
                      discount_percent=discount, account=account)
     # Show the discount when Fortnox's percentage arithmetic lands on Centra's price to the öre;
     # otherwise invoice the discounted price itself so the total stays exact.
-    if row.total != money(unit_price * quantity):
+    if row.total != round_money(unit_price * quantity):
         row = InvoiceRow(description, quantity, unit_price, booked_vat, article_number=sku, account=account)
     return row, vat
 
@@ -200,42 +216,39 @@ def quantity_of(line: dict, what: str) -> Decimal:
     return quantity
 
 
+def split_rows(amount: Decimal, goods_by_vat: dict[Decimal, Decimal], posting: Callable[[Decimal], Posting], *,
+               label: str, quantity: Decimal, price_sign: Decimal = ONE, article: str = "",
+               always_show_rate: bool = False) -> list[InvoiceRow]:
+    """`amount` (shipping, a voucher, a fee) over the goods' VAT rates in proportion, to the öre (the
+    last rate takes the rest), each share on `posting(rate)`. Shares that land on the same account
+    and VAT are one row; a row's text names its VAT when there is more than one (or always)."""
+    merged: dict[Posting, Decimal] = {}
+    for rate, share in split(amount, goods_by_vat):
+        key = posting(rate)
+        merged[key] = merged.get(key, Decimal("0")) + share
+    show_rate = always_show_rate or len(merged) > 1
+    return [
+        InvoiceRow(f"{label} ({percent_text(vat)}% VAT)" if show_rate else label, quantity, price_sign * share, vat,
+                   article_number=article, account=account)
+        for (account, vat), share in merged.items()
+    ]
+
+
 def discount_rows(amount: Decimal, goods_by_vat: dict[Decimal, Decimal], booking: Booking, *,
-                  sign: Decimal, label: str) -> list[InvoiceRow]:
-    """Split a discount over the goods' VAT rates in proportion, to the öre (last rate takes the rest)."""
-    if not amount:
-        return []
-    total_goods = sum(goods_by_vat.values())
-    rates = sorted(goods_by_vat)
-    rows, left = [], amount
-    bookkeeping = booking.bookkeeping
-    for index, rate in enumerate(rates):
-        last = index == len(rates) - 1 or not total_goods
-        share = left if last else money(amount * goods_by_vat[rate] / total_goods)
-        left -= share
-        account, vat = booking.discount(rate)
-        rows.append(InvoiceRow(f"{label} ({rate.normalize()}% VAT)", sign * ONE, -share, vat,
-                               article_number=bookkeeping.discount_article, account=account))
-    return rows
+                  sign: Decimal, label: str, article: str) -> list[InvoiceRow]:
+    """A discount lowers the goods of each VAT rate in proportion: one negative row per rate, named by it."""
+    return split_rows(amount, goods_by_vat, booking.discount, label=label, quantity=sign * ONE, price_sign=-ONE,
+                      article=article, always_show_rate=True)
 
 
-def main_rate(goods_by_vat: dict[Decimal, Decimal]) -> Decimal:
-    """The VAT rate carrying most of the goods: what shipping and fees follow."""
-    return max(goods_by_vat, key=lambda rate: (goods_by_vat[rate], rate)) if goods_by_vat else Decimal("25")
-
-
-def settle_rounding(rows: list[InvoiceRow], expected: Decimal, bookkeeping: Bookkeeping, *, what: str,
-                    currency: str) -> list[InvoiceRow]:
-    """Put a sub-unit difference (configured rounding) on the rounding account; more is a mismatch."""
-    expected = money(expected, bookkeeping.rounding_decimals)
+def check_total(rows: list[InvoiceRow], expected: Decimal, *, what: str, currency: str) -> None:
+    """The rows must add up to Centra's total to the öre. Nothing is plugged: a difference means the
+    mapping and Centra disagree about the money, which a person has to look at."""
     total = sum((row.total for row in rows), Decimal("0"))
-    difference = expected - total
-    if not difference:
-        return rows
-    if abs(difference) >= 1:
+    if total != expected:
         raise SyncError("total_mismatch",
-                        f"{what}: rows add up to {total} but Centra's total is {expected} {currency}.")
-    return [*rows, InvoiceRow("Rounding", ONE, difference, Decimal("0"), account=bookkeeping.rounding_account)]
+                        f"{what}: the rows add up to {round_money(total)} {currency} but Centra's total is "
+                        f"{round_money(expected)} {currency} (a difference of {expected - total} {currency}).")
 
 
 def required_total(record: dict, what: str) -> dict:
@@ -270,26 +283,28 @@ def invoice_from_shipment(order: dict, shipment: dict, context: MappingContext) 
         raise SyncError("invalid_source_data", f"Shipment {shipment.get('number')} has no lines.")
     totals = obj(shipment.get("totals"), "shipment totals")
     shipping = decimal(totals.get("shipping"), "shipment shipping")
-    if shipping:
-        account, vat = booking.freight(main_rate(goods_by_vat))
-        rows.append(InvoiceRow("Shipping", ONE, shipping, vat, account=account,
-                               article_number=context.bookkeeping.freight_article))
+    bookkeeping = context.bookkeeping
+    rows.extend(split_rows(shipping, goods_by_vat, booking.freight, label="Shipping", quantity=ONE,
+                           article=bookkeeping.freight_article))
     # Centra's sign for discounts is not documented; a discount always lowers the total.
     discount = abs(decimal(totals.get("discounts"), "shipment discounts"))
-    rows.extend(discount_rows(discount, goods_by_vat, booking, sign=ONE, label="Discount"))
+    rows.extend(discount_rows(discount, goods_by_vat, booking, sign=ONE, label="Discount",
+                              article=bookkeeping.discount_article))
+    snapshot = booking.snapshot(goods_by_vat, skus=[row.article_number for row in rows if row.article_number])
     return _document(source=shipment, what=f"Shipment {shipment.get('number')}", sign=ONE,
                      reference=shipment_reference(shipment), date_keys=("shippedAt", "createdAt"), order=order,
-                     shipment=shipment, rows=rows, customer=customer, mapped=mapped, context=context)
+                     shipment=shipment, rows=rows, customer=customer, mapped=mapped, context=context,
+                     booking=snapshot)
 
 
 def _document(*, source: dict, what: str, sign: Decimal, reference: str, date_keys: tuple[str, ...], order: dict,
               shipment: dict, rows: list[InvoiceRow], customer: Customer, mapped: dict, context: MappingContext,
-              credit_of: str = "") -> Invoice:
+              credit_of: str = "", booking: dict | None = None) -> Invoice:
     """The document for a shipment (sign +1) or a return (sign -1), checked against Centra's total."""
     grand_total = required_total(source, what)
     currency = currency_of(order)
     expected = sign * decimal(grand_total, f"{what} grandTotal")
-    rows = settle_rounding(rows, expected, context.bookkeeping, what=what, currency=currency)
+    check_total(rows, expected, what=what, currency=currency)
     return Invoice(
         external_reference=reference,
         customer=customer,
@@ -301,6 +316,7 @@ def _document(*, source: dict, what: str, sign: Decimal, reference: str, date_ke
         currency_rate=_rate(grand_total, currency, context),
         fields=mapped.get("Invoice", {}),
         credit_of=credit_of,
+        booking=booking or {},
     )
 
 
@@ -311,13 +327,19 @@ def _rate(grand_total: dict, currency: str, context: MappingContext) -> Decimal 
 
 
 @malformed_is_invalid("return")
-def credit_invoice_from_return(ret: dict, context: MappingContext, original_invoice: str) -> Invoice:
-    """Map one Centra return to a credit invoice of the shipment's invoice `original_invoice`."""
+def credit_invoice_from_return(ret: dict, context: MappingContext, original_invoice: str,
+                               booking: dict | None = None) -> Invoice:
+    """Map one Centra return to a credit invoice of the shipment's invoice `original_invoice`.
+
+    `booking` is that invoice's booking snapshot (kept with its record link): the credit is booked
+    on exactly its accounts and rates. Without one (an invoice made before snapshots were kept) the
+    booking is worked out again from today's settings.
+    """
     order = obj(ret.get("order"), "return order")
     shipment = obj(ret.get("shipment"), "return shipment")
     mapped = context.mappings.apply({**order, "shipment": shipment, "return": ret})
     customer = customer_from_order(order, mapped.get("Customer", {}))
-    booking = booking_of(customer, context)
+    posting: Booking = FrozenBooking.from_snapshot(booking) if booking else booking_of(customer, context)
     lines_by_id = {line.get("id"): line for line in order.get("lines") or []}
     rows: list[InvoiceRow] = []
     goods_by_vat: dict[Decimal, Decimal] = defaultdict(Decimal)
@@ -325,26 +347,25 @@ def credit_invoice_from_return(ret: dict, context: MappingContext, original_invo
         order_line = lines_by_id.get(obj(return_line.get("orderLine"), "return line orderLine").get("id"))
         if order_line is None:
             raise SyncError("invalid_source_data", f"Return line {return_line.get('id')} has no order line.")
-        row, centra_vat = line_row(order_line, -quantity_of(return_line, "Return line"), booking)
+        row, centra_vat = line_row(order_line, -quantity_of(return_line, "Return line"), posting)
         rows.append(row)
         goods_by_vat[centra_vat] += -row.total
     if not rows:
         raise SyncError("invalid_source_data", f"Return {ret.get('id')} has no lines.")
     totals = obj(ret.get("totals"), "return totals")
-    rate = main_rate(goods_by_vat)
+    bookkeeping = context.bookkeeping
+    # Refunded shipping and handling reverse the invoice's shipping rows, split as the invoice split them.
+    shipping_weights = posting.shipping_weights(goods_by_vat)
     for label, key in (("Shipping refunded", "shipping"), ("Handling refunded", "handling")):
         amount = decimal(totals.get(key), f"return {key}")
-        if amount:
-            account, vat = booking.freight(rate)
-            rows.append(InvoiceRow(label, -ONE, amount, vat, account=account))
-    # The voucher value taken back re-adds the original discount rows, in the same proportions.
+        rows.extend(split_rows(amount, shipping_weights, posting.freight, label=label, quantity=-ONE))
+    # The voucher value taken back re-adds the original discount rows of the returned goods.
     taken_back = abs(decimal(totals.get("discounts"), "return discounts"))
-    rows.extend(discount_rows(taken_back, goods_by_vat, booking, sign=-ONE, label="Discount reversed"))
+    rows.extend(discount_rows(taken_back, goods_by_vat, posting, sign=-ONE, label="Discount reversed",
+                              article=bookkeeping.discount_article))
     fee = decimal(totals.get("returnCost"), "return returnCost")
-    if fee:
-        account, vat = booking.return_fee(rate)
-        rows.append(InvoiceRow("Return fee", ONE, fee, vat, account=account,
-                               article_number=context.bookkeeping.return_fee_article))
+    rows.extend(split_rows(fee, goods_by_vat, posting.return_fee, label="Return fee", quantity=ONE,
+                           article=bookkeeping.return_fee_article))
     return _document(source=ret, what=f"Return {ret.get('id')}", sign=-ONE, reference=return_reference(ret),
                      date_keys=("updatedAt", "createdAt"), order=order, shipment=shipment, rows=rows,
                      customer=customer, mapped=mapped, context=context, credit_of=original_invoice)

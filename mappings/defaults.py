@@ -15,7 +15,6 @@ PREDEFINED = {
     "eu_vat_account": "SALESEUVAT",
     "export_account": "SALESEXPORT",
     "freight_account": "FREIGHT",
-    "rounding_account": "ROUNDOFF",
     "return_fee_account": "ADMFEE",
 }
 

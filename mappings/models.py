@@ -7,6 +7,8 @@ with no edits; these tables hold the integration's copy, which staff and shop ow
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from integrations.money import percent_text
+
 from .transforms import TRANSFORMS
 
 
@@ -59,34 +61,62 @@ class ValueMapEntry(models.Model):
         return f"{self.map_name}: {self.source_value} -> {self.target_value}"
 
 
-class OssCountry(models.Model):
-    """EU One-Stop-Shop: the sales account and VAT rate for B2C sales into one EU country.
+class OssAccount(models.Model):
+    """EU One-Stop-Shop: the sales account for B2C sales into one EU country at one VAT rate.
 
-    Fortnox has no OSS flag; integrations book each destination country on its own sales account
-    with that country's VAT rate (fortnox.md §6), on invoices and credit invoices alike.
+    A row is booked at the rate Centra charged for it (Centra applies the destination country's
+    rates), on the account of that (country, rate); a rate with no account here fails the record
+    with `unmapped_oss_rate`. Fortnox has no OSS flag: its OSS report reads these accounts' VAT
+    codes (fortnox.md §6), so shipping, discounts and fees of these sales go on them too.
     """
 
-    integration = models.ForeignKey("integrations.Integration", on_delete=models.CASCADE, related_name="oss_countries")
-    country_code = models.CharField(max_length=2)
-    sales_account = models.PositiveIntegerField()
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
-    reduced_vat_rate = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True,
-        help_text="The country's rate for goods sold at a reduced home rate (e.g. books), if any.",
+    integration = models.ForeignKey("integrations.Integration", on_delete=models.CASCADE, related_name="oss_accounts")
+    country_code = models.CharField(max_length=2, help_text="ISO code of the destination country, e.g. FR.")
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2,
+                                   help_text="The rate Centra charges there, e.g. 20 or 5.5 (reduced).")
+    sales_account = models.PositiveIntegerField(help_text="Goods, shipping and discounts at this rate.")
+    return_fee_account = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Return fees on goods returned at this rate; empty = the sales account, so the fee stays in "
+                  "the country's OSS report.",
     )
 
     class Meta:
-        ordering = ["country_code"]
-        verbose_name = "OSS country"
+        ordering = ["country_code", "-vat_rate"]
+        verbose_name = "OSS sales account"
         constraints = [
-            models.UniqueConstraint(fields=["integration", "country_code"], name="osscountry_unique_country"),
-            models.CheckConstraint(condition=models.Q(sales_account__gte=1000, sales_account__lte=9999),
-                                   name="osscountry_account_4_digits"),
-            models.CheckConstraint(condition=models.Q(vat_rate__gte=0, vat_rate__lte=100), name="osscountry_vat_range"),
+            models.UniqueConstraint(fields=["integration", "country_code", "vat_rate"], name="ossaccount_unique_rate"),
+            models.CheckConstraint(condition=models.Q(sales_account__range=(1000, 9999)),
+                                   name="ossaccount_account_4_digits"),
+            models.CheckConstraint(
+                condition=models.Q(return_fee_account__isnull=True) | models.Q(return_fee_account__range=(1000, 9999)),
+                name="ossaccount_return_fee_account_4_digits",
+            ),
+            models.CheckConstraint(condition=models.Q(vat_rate__gte=0, vat_rate__lte=100), name="ossaccount_vat_range"),
         ]
 
     def __str__(self):
-        return f"OSS {self.country_code}: {self.sales_account} at {self.vat_rate}%"
+        return f"OSS {self.country_code} {percent_text(self.vat_rate)} %: {self.sales_account}"
+
+    def clean(self):
+        self.country_code = (self.country_code or "").strip().upper()
+        if len(self.country_code) != 2 or not self.country_code.isalpha():
+            raise ValidationError({"country_code": "Give the country's two-letter ISO code, e.g. FR."})
+
+
+class InvoiceBooking(models.Model):
+    """How an invoice's rows were booked (accounts and VAT per rate), kept with its record link.
+
+    Credit invoices of the shipment's returns are booked from this, not from the settings of the
+    day, so a credit reverses exactly what its invoice booked even after the settings changed.
+    """
+
+    link = models.OneToOneField("integrations.RecordLink", on_delete=models.CASCADE, related_name="booking")
+    snapshot = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Booking of {self.link}"
 
 
 def account_field(help_text: str, default: int | None = None):
@@ -115,17 +145,21 @@ class Bookkeeping(models.Model):
     oss_enabled = models.BooleanField(default=True, help_text="EU B2C sales use the OSS country accounts.")
     freight_account = account_field("Shipping charged to the customer (FREIGHT).", 3520)
     freight_article = models.CharField(max_length=50, blank=True)
-    discount_account = account_field("Order discounts and vouchers; empty = the goods' sales account.")
+    discount_account = account_field("Order discounts and vouchers on domestic sales; empty = the goods' sales "
+                                     "account. Other sales (OSS, EU, export) book them on the goods' account.")
     discount_article = models.CharField(max_length=50, blank=True)
-    return_fee_account = account_field("Return fees charged to the customer (never shipping).", 3540)
+    return_fee_account = account_field("Return fees charged to the customer (never shipping); OSS sales use the "
+                                       "OSS account's return fee account.", 3540)
     return_fee_article = models.CharField(max_length=50, blank=True)
     gift_card_account = account_field("Gift cards sold (a liability, not a sale).", 2420)
     gift_card_skus = models.JSONField(
         default=list, blank=True, help_text="SKUs that are gift cards: booked on the gift card account without VAT."
     )
-    rounding_account = account_field("Öre rounding (ROUNDOFF).", 3740)
     rounding_decimals = models.PositiveSmallIntegerField(
-        default=2, help_text="Round invoice totals to this many decimals; the difference goes on the rounding account."
+        default=2, choices=[(2, "To the öre (2 decimals)"), (0, "Whole units")],
+        help_text="How the ERP rounds invoice totals (Fortnox: the company's rounding setting): 2 = to the öre, "
+                  "0 = whole units. Rows always add up to Centra's total to the öre; the ERP books the "
+                  "difference to its rounded total itself (RoundOff), no rounding row is sent.",
     )
     markets = models.JSONField(
         default=list, blank=True, help_text="Centra market names to sync; empty = every market."
@@ -142,7 +176,6 @@ class Bookkeeping(models.Model):
                     eu_reverse_charge_account__range=(1000, 9999), eu_vat_account__range=(1000, 9999),
                     export_account__range=(1000, 9999), freight_account__range=(1000, 9999),
                     return_fee_account__range=(1000, 9999), gift_card_account__range=(1000, 9999),
-                    rounding_account__range=(1000, 9999),
                 ),
                 name="bookkeeping_accounts_4_digits",
             ),
@@ -152,8 +185,9 @@ class Bookkeeping(models.Model):
     def __str__(self):
         return f"Bookkeeping of {self.integration}"
 
-    def domestic_account(self, vat_rate) -> int:
+    def domestic_account(self, vat_rate) -> int | None:
+        """The home sales account for a Swedish VAT rate; None for a rate Sweden does not have."""
         by_rate = {
             25: self.sales_account_25, 12: self.sales_account_12, 6: self.sales_account_6, 0: self.sales_account_0,
         }
-        return by_rate.get(int(vat_rate), self.sales_account_25)
+        return by_rate.get(vat_rate)

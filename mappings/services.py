@@ -7,7 +7,7 @@ from django.db import transaction
 
 from integrations.errors import SyncError
 
-from .models import Bookkeeping, FieldMapping, ValueMapEntry
+from .models import Bookkeeping, FieldMapping, InvoiceBooking, ValueMapEntry
 from .paths import resolve
 from .presets import PRESETS, REQUIRED, TARGET_LIMITS
 from .transforms import TRANSFORMS
@@ -102,3 +102,15 @@ def unmapped_required(integration, flow_kind: str) -> list[str]:
 
 def bookkeeping_for(integration) -> Bookkeeping:
     return Bookkeeping.objects.get_or_create(integration=integration)[0]
+
+
+def keep_booking(link, snapshot: dict) -> None:
+    """Keep an invoice's booking snapshot with its record link, for its credit invoices."""
+    InvoiceBooking.objects.update_or_create(link=link, defaults={"snapshot": snapshot})
+
+
+def invoice_booking(link) -> dict | None:
+    """The booking snapshot kept with an invoice's record link; None for an invoice linked before
+    snapshots were kept (its credits are then booked from today's settings)."""
+    kept = InvoiceBooking.objects.filter(link=link).first() if link is not None else None
+    return kept.snapshot if kept else None

@@ -1,17 +1,17 @@
 """Named value transforms used by field mappings: small, pure, and safe on bad input.
 
 A transform takes the resolved source value, the mapping's argument and the record (for
-templates), and returns the value to send. Money and text helpers used by the mapping code
-live here too.
+templates), and returns the value to send. Text helpers used by the mapping code live here too;
+money is rounded by the engine's one policy (`integrations.money`).
 """
 
 import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from integrations.money import round_money
 
 from .paths import render
-
-CENT = Decimal("0.01")
 
 
 def text(value) -> str:
@@ -21,11 +21,6 @@ def text(value) -> str:
     if isinstance(value, (dict, list)):
         raise TypeError(f"expected text, got {type(value).__name__}")
     return str(value)
-
-
-def money(value: Decimal, places: int = 2) -> Decimal:
-    """Round half up, as Fortnox stores prices (2 decimals by default)."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def truncate(value: str, length: int) -> str:
@@ -41,7 +36,7 @@ def _date(value, argument):
 
 def _round2(value, argument):
     try:
-        return money(Decimal(str(value)), int(argument or 2)) if value not in (None, "") else value
+        return round_money(Decimal(str(value)), int(argument or 2)) if value not in (None, "") else value
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"{value!r} is not a number") from exc
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from integrations.connections import set_credentials
 from integrations.models import Connection, Flow, Integration, Membership, Organization
 from integrations.tasks import ensure_schedules
-from mappings.models import Bookkeeping, OssCountry
+from mappings.models import Bookkeeping, OssAccount
 
 from .centra import services as centra
 from .demo_catalog import seed_stock_and_products
@@ -26,8 +26,12 @@ SHOP_USERNAME = "shop"
 FORTNOX_CLIENT_ID = "junipeer-demo-client"
 FORTNOX_CLIENT_SECRET = "junipeer-demo-client-secret"
 
-# EU One-Stop-Shop: one sales account per destination country and its VAT rate.
-OSS_COUNTRIES = {"DE": (3051, "19"), "DK": (3052, "25"), "FI": (3053, "25.5"), "FR": (3054, "20"), "NL": (3055, "21")}
+# EU One-Stop-Shop: one sales account per destination country and VAT rate Centra charges there
+# (standard rates, and the reduced rates of books and food where the demo sells into them).
+OSS_ACCOUNTS = {
+    ("DE", "19"): 3051, ("DE", "7"): 3061, ("DK", "25"): 3052, ("FI", "25.5"): 3053, ("FI", "14"): 3063,
+    ("FR", "20"): 3054, ("FR", "5.5"): 3064, ("NL", "21"): 3055, ("NL", "9"): 3065,
+}
 
 ARTICLES = [
     ("WC100CAM38", "Wool Coat Camel 38", "7350012345678"),
@@ -208,15 +212,16 @@ def seed(site_url: str, *, fast: bool = False) -> Integration:
 
 
 def _bookkeeping(integration, tenant):
-    """Default Swedish accounts, and OSS accounts that exist in the Fortnox tenant too."""
+    """Default Swedish accounts, and OSS accounts (one per country and rate) that exist in the Fortnox
+    tenant too."""
     from .fortnox.models import Account
 
     Bookkeeping.objects.get_or_create(integration=integration)
-    for code, (account, rate) in OSS_COUNTRIES.items():
+    for (code, rate), account in OSS_ACCOUNTS.items():
         Account.objects.get_or_create(
             tenant=tenant, number=account,
             defaults={"description": f"Försäljning varor OSS {code}, {rate} % moms", "vat_rate": Decimal(rate)},
         )
-        OssCountry.objects.get_or_create(integration=integration, country_code=code,
-                                         defaults={"sales_account": account, "vat_rate": Decimal(rate)})
+        OssAccount.objects.get_or_create(integration=integration, country_code=code, vat_rate=Decimal(rate),
+                                         defaults={"sales_account": account})
 

@@ -1,5 +1,7 @@
 """Pushing an invoice or credit invoice document exactly once, with its customer matched first."""
 
+from mappings.services import keep_booking
+
 from ..documents import Invoice
 from ..links import push_once
 from ..models import SyncRecord
@@ -19,9 +21,11 @@ def push_invoice(context, erp, invoice: Invoice, *, object_type: str, source_id:
     def create():
         return erp.create_invoice(invoice, customer_number)
 
+    # An invoice's booking is kept with its link: its credit invoices are booked from it.
+    on_linked = (lambda link: keep_booking(link, invoice.booking)) if invoice.booking else None
     pushed = push_once(
         integration=context.integration, run=context.run, object_type=object_type, source_id=source_id,
-        fingerprint=fingerprint(invoice), find=find, create=create,
+        fingerprint=fingerprint(invoice), find=find, create=create, on_linked=on_linked,
     )
     if pushed.already_linked:
         return Outcome(SyncRecord.Status.SKIPPED, pushed.target_id, f"{noun} already made.")

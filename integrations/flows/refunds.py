@@ -7,6 +7,7 @@ completed (default, when Centra refunds) or created.
 """
 
 from mappings.centra import credit_invoice_from_return
+from mappings.services import invoice_booking
 
 from ..errors import SyncError
 from ..links import get_link
@@ -62,5 +63,5 @@ class RefundsFlow(CentraSourcedFlow):
         if not (original and original.is_linked):
             raise SyncError("original_invoice_missing",
                             f"Return {record.source_id}: shipment {shipment_id} has no invoice yet.")
-        credit = credit_invoice_from_return(ret, self.mapping, original.target_id)
+        credit = credit_invoice_from_return(ret, self.mapping, original.target_id, invoice_booking(original))
         return push_invoice(self.context, self.erp, credit, object_type=self.object_type, source_id=record.source_id)

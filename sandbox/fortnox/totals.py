@@ -6,6 +6,12 @@ Fortnox documents the fields but not the arithmetic (fortnox.md §5.2). The SIMU
   rows"), and include VAT when `VATIncluded` is true, like the row prices;
 - VAT is summed exactly and rounded once; `Net` = rows excluding VAT, `Gross` = Net + freight +
   fee excluding VAT, `Total` = Gross + TotalVAT (+ RoundOff under the tenant's rounding knob).
+
+Rounding agrees with the money policy the engine writes documents with (`integrations/money.py`;
+this room never imports it): `Price`, `DeliveredQuantity` and `Discount` are stored at 2 decimals
+half up (`validation.round2`), a row total is price × quantity less the discount rounded half up,
+and a whole-unit tenant's `Total` is rounded half up with the difference in `RoundOff`.
+`tests/mappings/test_money_policy.py` checks the two agree.
 """
 
 from dataclasses import dataclass

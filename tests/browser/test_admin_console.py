@@ -47,7 +47,7 @@ def test_integration_page_shows_its_flows_inline(page, live_server, seeded):
     kinds = [page.locator(f"#id_flows-{i}-kind").input_value() for i in range(5)]
     assert sorted(kinds) == ["customers", "orders", "products", "refunds", "stock"]
     assert all(page.locator(f"#id_flows-{i}-enabled").is_checked() for i in range(5))
-    assert page.locator("#id_oss_countries-0-country_code").input_value() == "DE"
+    assert page.locator("#id_oss_accounts-0-country_code").input_value() == "DE"
     assert "Customer.Email" in page.locator("#field_mappings-group").inner_text()
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from integrations.flows.runner import run_flow
 from integrations.models import Flow, SyncRecord
-from mappings.models import Bookkeeping, FieldMapping, OssCountry, ValueMapEntry
+from mappings.models import Bookkeeping, FieldMapping, OssAccount, ValueMapEntry
 from mappings.services import install_preset
 from sandbox.centra import services as centra
 from sandbox.fortnox.models import Account
@@ -75,7 +75,7 @@ def test_return_fee_goes_to_return_fee_account_not_shipping(world):
 
 def test_oss_sales_account_applies_to_credit_invoice_too(world):
     Account.objects.create(tenant=world.tenant, number=3051, description="OSS DE 19 %", vat_rate=19)
-    OssCountry.objects.create(integration=world.integration, country_code="DE", sales_account=3051,
+    OssAccount.objects.create(integration=world.integration, country_code="DE", sales_account=3051,
                               vat_rate=Decimal("19"))
     _, shipment = shipped_and_invoiced(world, ("SHIRT", 2, "45", "45", 19), country="DE", currency="EUR",
                                        shipping="5.90")

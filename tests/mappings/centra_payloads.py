@@ -51,14 +51,39 @@ def order(lines, shipments, *, email="anna@example.com", currency="SEK", country
     }
 
 
+def centra_return(return_id, order_payload, shipment_payload, lines, *, shipping="0", handling="0", fee="0",
+                  discounts="0", total=None):
+    """A return of `shipment_payload` as RETURNS_QUERY reads it; lines are (order line id, quantity, value)."""
+    goods = sum(Decimal(value) for _, _, value in lines)
+    total = Decimal(total) if total is not None else (
+        goods + Decimal(shipping) + Decimal(handling) - Decimal(fee) - Decimal(discounts))
+    order_fields = {key: value for key, value in order_payload.items() if key != "shipments"}
+    return {
+        "id": return_id, "status": "COMPLETED", "createdAt": "2026-11-25T10:00:00+01:00",
+        "updatedAt": "2026-11-25T10:00:00+01:00", "grandTotal": money(total),
+        "totals": {"shipping": {"value": float(shipping)}, "handling": {"value": float(handling)},
+                   "returnCost": {"value": float(fee)}, "discounts": {"value": float(discounts)}},
+        "lines": [{"id": 700 + i, "quantity": quantity, "lineValue": {"value": float(value)},
+                   "orderLine": {"id": line_id}} for i, (line_id, quantity, value) in enumerate(lines)],
+        "shipment": {"id": shipment_payload["id"], "number": shipment_payload["number"]},
+        "order": order_fields,
+    }
+
+
 def mapping_context(flow_kind="orders", *, oss=None, value_maps=None, **bookkeeping):
-    """A run's mapping context with the preset mappings and default bookkeeping, no database."""
-    from mappings.centra import MappingContext
-    from mappings.models import Bookkeeping, OssCountry
+    """A run's mapping context with the preset mappings and default bookkeeping, no database.
+
+    `oss`: {(country, rate): (sales account[, return fee account])}.
+    """
+    from mappings.centra import MappingContext, oss_accounts_by_country
+    from mappings.models import Bookkeeping, OssAccount
     from mappings.presets import PRESETS
     from mappings.services import MappingSet, Rule
 
     rules = [Rule(s.target, s.source_path, s.transform, s.argument) for s in PRESETS[flow_kind]]
-    oss_countries = {code: OssCountry(country_code=code, sales_account=account, vat_rate=Decimal(rate))
-                     for code, (account, rate) in (oss or {}).items()}
-    return MappingContext(MappingSet(rules, value_maps or {}), Bookkeeping(**bookkeeping), oss_countries)
+    oss_accounts = oss_accounts_by_country(
+        OssAccount(country_code=code, vat_rate=Decimal(rate), sales_account=account,
+                   return_fee_account=fee_account[0] if fee_account else None)
+        for (code, rate), (account, *fee_account) in (oss or {}).items()
+    )
+    return MappingContext(MappingSet(rules, value_maps or {}), Bookkeeping(**bookkeeping), oss_accounts)

@@ -117,14 +117,26 @@ def test_any_shipment_invoices_exactly_what_centra_captured(lines, shipping, dis
     assert invoice.total == goods + shipping - voucher
 
 
-def test_configured_rounding_puts_the_ore_difference_on_the_rounding_account():
+def test_whole_unit_tenant_gets_rows_to_the_ore_and_no_rounding_row():
+    """Fortnox rounds a whole-unit tenant's total itself (RoundOff): a row of ours would be a plug."""
     line = order_line(1, "SKU1", unit_price="99.60")
-    ship = shipment(1, [{"order_line": 1, "quantity": 1, "value": "99.60"}], total="100")
+    ship = shipment(1, [{"order_line": 1, "quantity": 1, "value": "99.60"}])
     invoice = invoice_from_shipment(order([line], [ship]), ship, mapping_context(rounding_decimals=0))
 
-    [rounding] = [row for row in invoice.rows if row.description == "Rounding"]
-    assert (rounding.total, rounding.account, rounding.vat_percent) == (Decimal("0.40"), 3740, 0)
-    assert invoice.total == Decimal("100")
+    assert [row.description for row in invoice.rows] == ["Item"]
+    assert invoice.total == Decimal("99.60")
+
+
+@pytest.mark.parametrize("rounding_decimals", [2, 0])
+def test_ore_difference_is_a_total_mismatch_naming_both_totals_never_a_rounding_row(rounding_decimals):
+    line = order_line(1, "SKU1", unit_price="99.60")
+    ship = shipment(1, [{"order_line": 1, "quantity": 1, "value": "99.60"}], total="100")
+    with pytest.raises(SyncError) as error:
+        invoice_from_shipment(order([line], [ship]), ship, mapping_context(rounding_decimals=rounding_decimals))
+
+    assert error.value.code == "total_mismatch"
+    assert "99.60 SEK" in error.value.message
+    assert "100.00 SEK" in error.value.message
 
 
 def test_gift_card_is_booked_as_a_liability_without_vat():

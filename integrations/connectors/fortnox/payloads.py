@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from ...documents import Customer
 from ...errors import SyncError
+from ...money import round_money
 
 MAX_INVOICE_ROWS = 500
 ARTICLE_NUMBER = re.compile(r"^[A-Za-z0-9_\-+./]{1,50}$")
@@ -40,7 +41,9 @@ ROW_DESCRIPTION_MAX = 255
 
 
 def money(value: Decimal) -> float:
-    return float(Decimal(value).quantize(Decimal("0.01")))
+    """A price, quantity or discount as Fortnox stores it (2 decimals, half up: `money.round_money`),
+    as a JSON number."""
+    return float(round_money(value))
 
 
 def check_lengths(record: dict, limits: dict, what: str) -> None:
