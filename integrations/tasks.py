@@ -101,6 +101,9 @@ def run_due_flows() -> int:
             continue
         if not shared_limiter().try_acquire(pending_run_key(flow), queued_run_slot()):
             continue
+        if flow.has_stale_run:
+            logger.warning("%s: its running run stopped beating %s s ago or more; queuing a run to take over",
+                           flow, settings.RUN_STALE_SECONDS)
         enqueue_flow(flow, SyncRun.Trigger.SCHEDULE)
         enqueued += 1
     return enqueued
