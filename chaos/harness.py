@@ -138,6 +138,8 @@ def set_due_flows_tick(seconds: int) -> None:
 
     from integrations.tasks import DUE_FLOWS_SCHEDULE
 
+    if seconds < 1 or 60 % seconds:
+        raise ValueError(f"a tick of {seconds} s does not divide a minute evenly")
     schedule = Schedule.objects.get(name=DUE_FLOWS_SCHEDULE)  # made by migrate (`ensure_schedules`)
     schedule.schedule_type, schedule.cron, schedule.minutes = Schedule.CRON, f"* * * * * */{seconds}", None
     schedule.next_run = timezone.now()
