@@ -39,6 +39,25 @@ COUNTRIES = {
     )
 }
 
+@dataclass(frozen=True)
+class State:
+    id: int
+    country: str
+    code: str
+    name: str
+
+
+# Countries with states or provinces (`Country.states`, `Address.state`); a few are enough here.
+STATES = {
+    (s.country, s.code): s
+    for s in (
+        State(1, "US", "CA", "California"),
+        State(2, "US", "NY", "New York"),
+        State(3, "US", "TX", "Texas"),
+        State(4, "US", "WA", "Washington"),
+    )
+}
+
 CURRENCIES = {
     c.code: c
     for c in (
@@ -87,4 +106,5 @@ PERMISSIONS = (
     "ProductSize:read", "ProductSize.stockTotals:read", "StockChange:write", "Warehouse:read",
     "Market:read", "Pricelist:read", "Store:read", "Event:read", "Event:write",
     "Pricelist:write",  # [?] SIMULATED: setPrices' permission is not documented
+    "Order.isLocked:write",  # [I] setOrdersLock's permission, by the doc's naming pattern (§1)
 )

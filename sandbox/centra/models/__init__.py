@@ -1,6 +1,6 @@
 """Tables of the Centra simulator, split by area."""
 
-from .catalog import Customer, Price, Product, ProductSize, ProductVariant, Stock, StockChange
+from .catalog import Customer, Price, Product, ProductSize, ProductVariant, Size, Stock, StockChange
 from .events import Event, EventListener
 from .orders import Order, OrderLine, PaymentHistoryEntry, Return, ReturnLine, Shipment, ShipmentLine
 from .tenant import ApiToken, Channel, Market, Pricelist, Store, Warehouse
@@ -8,5 +8,5 @@ from .tenant import ApiToken, Channel, Market, Pricelist, Store, Warehouse
 __all__ = [
     "ApiToken", "Channel", "Customer", "Event", "EventListener", "Market", "Order", "OrderLine",
     "PaymentHistoryEntry", "Price", "Pricelist", "Product", "ProductSize", "ProductVariant", "Return",
-    "ReturnLine", "Shipment", "ShipmentLine", "Stock", "StockChange", "Store", "Warehouse",
+    "ReturnLine", "Shipment", "ShipmentLine", "Size", "Stock", "StockChange", "Store", "Warehouse",
 ]

@@ -45,12 +45,33 @@ class ProductVariant(models.Model):
         return self.name
 
 
+DEFAULT_SIZE_CHART = "Standard"
+
+
+class Size(models.Model):
+    """One size of a size chart (e.g. "38" of "Coats"); a variant activates it as a ProductSize (§3.5)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="sizes")
+    chart = models.CharField(max_length=128, default=DEFAULT_SIZE_CHART, help_text="The size chart's name.")
+    name = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "chart", "name"], name="centra_size_unique_in_chart"),
+        ]
+
+    def __str__(self):
+        return f"{self.chart}|{self.name}"
+
+
 class ProductSize(models.Model):
     variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="sizes")
+    chart_size = models.ForeignKey(Size, on_delete=models.PROTECT, related_name="product_sizes")
     description = models.CharField(max_length=64, help_text="The size name, e.g. 38 or One Size.")
     size_number = models.CharField(max_length=64, blank=True)
     ean = models.CharField(max_length=32, blank=True)
     upc = models.CharField(max_length=32, blank=True)
+    preorder = models.BooleanField(default=False, help_text="Sold before it is in stock.")
 
     def __str__(self):
         return self.sku

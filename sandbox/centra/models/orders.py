@@ -30,6 +30,8 @@ class Order(models.Model):
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
     is_on_hold = models.BooleanField(default=False)
+    is_locked = models.BooleanField(default=False, help_text="Set by setOrdersLock: handled through the API only.")
+    is_internal = models.BooleanField(default=False, help_text="An internal (e.g. staff or replacement) order.")
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     email = models.EmailField(blank=True)
     market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="orders")
@@ -71,6 +73,7 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(**MONEY)
     original_price = models.DecimalField(**MONEY)
     tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=25)
+    comment = models.TextField(blank=True, help_text="The buyer's comment on the line.")
 
     class Meta:
         constraints = [

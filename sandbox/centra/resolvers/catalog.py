@@ -90,6 +90,7 @@ RESOLVERS = {
         "UPC": _blank_is_null("upc"),
         "stockTotals": _stock_totals,
         "productVariant": lambda size, _info: size.variant,
+        "size": lambda size, _info: {"id": size.chart_size_id, "name": size.chart_size.name},
     },
     "Customer": {"phoneNumber": _blank_is_null("phone_number"), "gender": _blank_is_null("gender")},
     "Counters": {"products": count_products, "customers": count_customers},

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Q
 from graphql import GraphQLError
 
-from ..reference import COUNTRIES, CURRENCIES
+from ..reference import COUNTRIES, CURRENCIES, STATES
 from ..scalars import format_datetime, parse_datetime_tz
 from ..services.ledger import q2, tax_included
 
@@ -54,9 +54,20 @@ def order_money(order, amount, tax_percent=None, including_tax: bool = True) -> 
 def country(code: str | None) -> dict | None:
     known = COUNTRIES.get(code or "")
     if known is None:
-        return None if not code else {"id": 0, "code": code, "name": code, "continent": None, "isEU": False}
+        return None if not code else {"id": 0, "code": code, "name": code, "continent": None, "isEU": False,
+                                      "states": []}
+    states = [{"id": s.id, "code": s.code, "name": s.name} for s in STATES.values() if s.country == known.code]
     return {"id": known.id, "code": known.code, "name": known.name, "continent": known.continent,
-            "isEU": known.is_eu}
+            "isEU": known.is_eu, "states": states}
+
+
+def state(country_code: str | None, code: str | None) -> dict | None:
+    """A State from the code an address stores; a code we do not know is echoed with id 0."""
+    if not code:
+        return None
+    known = STATES.get((country_code or "", code))
+    return {"id": 0, "code": code, "name": code} if known is None else {"id": known.id, "code": code,
+                                                                         "name": known.name}
 
 
 def require(info, permission: str) -> None:
@@ -184,7 +195,11 @@ def connection(queryset, info, *, sort_key: str, order_by: list[str], args: dict
 
 
 def address(data: dict | None) -> dict | None:
-    """Addresses are stored as the order's snapshot; `country` holds the ISO code."""
+    """Addresses are stored as the order's snapshot; `country` and `state` hold codes.
+
+    `stateOrProvince` is free text kept as given; `state` is the structured one, null when the
+    address has none (Centra's ex-dtc sample shows both: "State" and null).
+    """
     if not data:
         return None
-    return {**data, "country": country(data.get("country"))}
+    return {**data, "country": country(data.get("country")), "state": state(data.get("country"), data.get("state"))}

@@ -1,4 +1,4 @@
-"""Order, shipment and return mutations (centra.md §4.1–4.8, §4.12)."""
+"""Order, shipment and return mutations (centra.md §4.1–4.8, §4.12, §4.13)."""
 
 from django.db import transaction
 
@@ -29,6 +29,12 @@ def cancel_direct_to_consumer_order(info, _warnings, id, input=None):
     if order.channel.type != Channel.Type.DIRECT_TO_CONSUMER:
         raise UserError(f"Order {order.number} is a wholesale order", ("id",))
     return services.cancel_order(order, comment=(input or {}).get("comment") or "")
+
+
+@mutation("Order.isLocked:write", "orders")
+def set_orders_lock(info, _warnings, input):
+    orders = [_order(info, ref, ("input", "orders", index)) for index, ref in enumerate(input["orders"])]
+    return services.set_orders_lock(orders, input["isLocked"])
 
 
 @mutation("Shipment:write", "shipment")
@@ -123,6 +129,7 @@ RESOLVERS = {
     "Mutation": {
         "confirmOrder": confirm_order,
         "cancelDirectToConsumerOrder": cancel_direct_to_consumer_order,
+        "setOrdersLock": set_orders_lock,
         "createShipment": create_shipment,
         "updateShipment": update_shipment,
         "captureShipment": capture_shipment,

@@ -1,7 +1,7 @@
 """Orders and order lines: root queries, fields and interface resolution."""
 
 from ..models import Channel, Order
-from ..services import ledger
+from ..services import is_waiting_for_payment, ledger
 from .common import address, connection, date_range, one_or_many, order_money, require, sort_fields
 from .common import page as paginate
 
@@ -122,6 +122,7 @@ ORDER_FIELDS = {
     "shipments": _shipments,
     "returns": _returns,
     "paymentHistory": _payment_history,
+    "isWaitingForPayment": lambda order, _info: is_waiting_for_payment(order),
 }
 
 
@@ -163,6 +164,7 @@ ORDER_LINE_FIELDS = {
     "discountPercent": _discount_percent,
     "hasAnyDiscount": lambda line, _info: line.unit_price < line.original_price,
     "taxPercent": lambda line, _info: float(line.tax_percent),
+    "comment": lambda line, _info: line.comment or None,
 }
 
 

@@ -44,25 +44,31 @@ def resolve_return_type(ret, _info, _type):
 
 
 def _grand_total(ret, _info, includingTax=True):
-    totals = ledger.return_totals(ret)
-    amount = totals["grand_total"]
+    amount = ledger.return_totals(ret)["grand_total"]
     if not includingTax:
-        amount -= sum(
-            (ledger.tax_included(ledger.line_value(rl.shipment_line.order_line, rl.quantity),
-                                 rl.shipment_line.order_line.tax_percent) for rl in ret.lines.all()),
-            ledger.ZERO,
-        ) + ledger.tax_included(totals["shipping"] - totals["discount"], ret.order.shipping_tax_percent)
+        amount -= ledger.return_tax_included(ret)
     return order_money(ret.order, amount)
+
+
+def _tax_rules(order, rules, sign=1):
+    return [{"taxPercent": float(rule["tax_percent"]), "taxIncluded": order_money(order, sign * rule["tax_included"])}
+            for rule in rules]
 
 
 def _totals(ret, _info):
     totals = ledger.return_totals(ret)
+    rules = ledger.return_tax_rules(ret)
     order = ret.order
+    sign = order.store.discount_sign
     return {
         "shipping": order_money(order, totals["shipping"]),
         "handling": order_money(order, totals["handling"]),
         "returnCost": order_money(order, totals["return_cost"]),
-        "discounts": order_money(order, order.store.discount_sign * totals["discount"]),
+        "discounts": order_money(order, sign * totals["discount"]),
+        "shippingTaxRules": _tax_rules(order, rules["shipping"]),
+        "handlingTaxRules": _tax_rules(order, rules["handling"]),
+        "returnCostTaxRules": _tax_rules(order, rules["return_cost"]),
+        "discountTaxRules": _tax_rules(order, rules["discount"], sign),
     }
 
 

@@ -124,3 +124,60 @@ def return_totals(ret: Return) -> dict:
         "discount": q2(ret.voucher_value),
         "grand_total": q2(grand),
     }
+
+
+def tax_rules(amount: Decimal, rates: list[tuple[Decimal, Decimal]]) -> list[dict]:
+    """The VAT inside `amount`, one rule per rate: [{"tax_percent", "amount", "tax_included"}].
+
+    `rates` are (percent, weight) pairs; the amount is split in proportion to the weights and the
+    last rate takes the remainder, so the shares add up to the amount to the öre. Nothing to split
+    gives no rules.
+    """
+    amount = q2(amount)
+    total = sum((weight for _percent, weight in rates), ZERO)
+    if not amount or not rates or not total:
+        return []
+    rules, left = [], amount
+    for index, (percent, weight) in enumerate(rates):
+        share = left if index == len(rates) - 1 else q2(amount * weight / total)
+        left -= share
+        rules.append({"tax_percent": Decimal(percent), "amount": share,
+                      "tax_included": q2(tax_included(share, percent))})
+    return rules
+
+
+def return_goods_by_rate(ret: Return) -> list[tuple[Decimal, Decimal]]:
+    """(VAT percent, returned goods value) per rate, highest rate first."""
+    by_rate: dict[Decimal, Decimal] = {}
+    for rl in ret.lines.select_related("shipment_line__order_line"):
+        line = rl.shipment_line.order_line
+        by_rate[line.tax_percent] = by_rate.get(line.tax_percent, ZERO) + line_value(line, rl.quantity)
+    return sorted(by_rate.items(), reverse=True)
+
+
+def return_tax_rules(ret: Return) -> dict[str, list[dict]]:
+    """The VAT of each money part of a return, as `ReturnTotals.*TaxRules` reports it.
+
+    Shipping and handling are order charges taxed at the order's shipping rate, as on orders and
+    shipments; the return fee and the voucher value taken back follow the returned goods' rates,
+    split by value, as an order's discount does.
+    """
+    goods = return_goods_by_rate(ret)
+    shipping_rate = [(ret.order.shipping_tax_percent, Decimal(1))]
+    return {
+        "goods": tax_rules(sum((value for _rate, value in goods), ZERO), goods),
+        "shipping": tax_rules(ret.shipping_refund, shipping_rate),
+        "handling": tax_rules(ret.handling_refund, shipping_rate),
+        "return_cost": tax_rules(ret.return_cost, goods),
+        "discount": tax_rules(ret.voucher_value, goods),
+    }
+
+
+def return_tax_included(ret: Return) -> Decimal:
+    """The VAT inside a return's grand total: goods + shipping + handling - fee - voucher taken back."""
+    rules = return_tax_rules(ret)
+
+    def tax(part: str) -> Decimal:
+        return sum((rule["tax_included"] for rule in rules[part]), ZERO)
+
+    return tax("goods") + tax("shipping") + tax("handling") - tax("return_cost") - tax("discount")

@@ -58,12 +58,15 @@ def create_order(store: Store, *, customer: Customer | None = None, email: str |
                  currency: str = "SEK", conversion_rate=1, market: Market | None = None, country_code: str = "SE",
                  billing_address: dict | None = None, shipping: Decimal = 0, voucher_discount: Decimal = 0,
                  status: str = "CONFIRMED", created_at=None, store_type: str = "DIRECT_TO_CONSUMER",
-                 shipping_address: dict | None = None, payment_method: str = "Klarna Checkout") -> Order:
+                 shipping_address: dict | None = None, payment_method: str = "Klarna Checkout",
+                 is_internal: bool = False, authorization: str = "SUCCESS") -> Order:
     """Place an order as a checkout would. grandTotal = lines + shipping - voucher_discount.
 
     Line dicts: {"sku" or "size", "quantity", "unit_price", "original_price", "tax_percent",
-    "product_name", "cancelled_quantity"}; a line with quantity 0 and a cancelled quantity is a
-    fully cancelled line (hidden unless `includeFullyCancelled`).
+    "product_name", "cancelled_quantity", "comment"}; a line with quantity 0 and a cancelled quantity
+    is a fully cancelled line (hidden unless `includeFullyCancelled`). Addresses may carry a `state`
+    code (e.g. "CA") besides the free-text `stateOrProvince`. `authorization` is the status of the
+    PSP's AUTH entry: PENDING leaves the order waiting for payment.
     """
     now = created_at or timezone.now()
     billing = _address(billing_address, customer, email or "", country_code)
@@ -75,7 +78,7 @@ def create_order(store: Store, *, customer: Customer | None = None, email: str |
         pricelist=_pricelist_for(store, country_code, currency), currency=currency,
         conversion_rate=Decimal(str(conversion_rate)), shipping=q2(shipping), voucher_discount=q2(voucher_discount),
         billing_address=billing, shipping_address=shipping_address or dict(billing), payment_method=payment_method,
-        created_at=now, order_date=now, updated_at=now,
+        is_internal=is_internal, created_at=now, order_date=now, updated_at=now,
     )
     for spec in lines:
         size = spec.get("size") or size_by_sku(store, spec["sku"])
@@ -86,13 +89,13 @@ def create_order(store: Store, *, customer: Customer | None = None, email: str |
             variant_name=spec.get("variant_name", size.variant.name), quantity=spec["quantity"],
             cancelled_quantity=spec.get("cancelled_quantity", 0), unit_price=unit_price,
             original_price=q2(spec.get("original_price") or unit_price),
-            tax_percent=Decimal(str(spec.get("tax_percent", 25))),
+            tax_percent=Decimal(str(spec.get("tax_percent", 25))), comment=spec.get("comment") or "",
         )
     if order.lines.exists():
         order.shipping_tax_percent = max(line.tax_percent for line in order.lines.all())
         order.save(update_fields=["shipping_tax_percent"])
     PaymentHistoryEntry.objects.create(
-        order=order, entry_type="AUTH", status="SUCCESS", value=order_totals(order)["grand_total"],
+        order=order, entry_type="AUTH", status=authorization, value=order_totals(order)["grand_total"],
         payment_method=payment_method, external_reference=secrets.token_hex(8), created_at=now,
     )
     events.emit(store, "Order", "CREATED", order)
@@ -151,3 +154,28 @@ def cancel_order(order: Order, *, comment: str = "") -> Order:
     webhooks.notify(order.store, "order", "update", order.number)
     return order
 
+
+
+def is_waiting_for_payment(order: Order) -> bool:
+    """Not paid for yet: no successful authorization or capture in the order's payment history."""
+    return not order.payment_history.filter(
+        entry_type__in=(PaymentHistoryEntry.EntryType.AUTH, PaymentHistoryEntry.EntryType.CAPTURE),
+        status=PaymentHistoryEntry.Status.SUCCESS,
+    ).exists()
+
+
+@transaction.atomic
+def set_orders_lock(orders: list[Order], is_locked: bool) -> list[Order]:
+    """The setOrdersLock mutation: a locked order is meant to be handled through the API only.
+
+    Orders already in the wanted state are left untouched (no update, no event).
+    """
+    now = timezone.now()
+    for order in orders:
+        if order.is_locked == is_locked:
+            continue
+        order.is_locked, order.updated_at = is_locked, now
+        order.save(update_fields=["is_locked", "updated_at"])
+        events.emit(order.store, "Order", "UPDATED", order)
+        webhooks.notify(order.store, "order", "update", order.number)
+    return orders

@@ -13,9 +13,11 @@ from ..models import (
     Pricelist,
     Product,
     ProductSize,
+    Size,
     Store,
     Warehouse,
 )
+from ..models.catalog import DEFAULT_SIZE_CHART
 from ..reference import PERMISSIONS
 from . import events
 
@@ -73,7 +75,11 @@ def create_warehouse(store: Store, name: str) -> Warehouse:
 @transaction.atomic
 def create_product(store: Store, product_number: str, name: str, *, status: str = "ACTIVE",
                    variants=DEFAULT_VARIANTS) -> Product:
-    """A product with its variants and activated sizes. Duplicate numbers are allowed on purpose."""
+    """A product with its variants and activated sizes. Duplicate numbers are allowed on purpose.
+
+    Variant specs: {"variant_number", "name", "status", "size_chart", "sizes"}; size specs: {"name",
+    "size_number", "ean", "upc", "preorder"}. Sizes of the same chart and name are one Centra size.
+    """
     now = timezone.now()
     product = Product.objects.create(
         store=store, product_number=product_number, name=name, status=status, created_at=now, updated_at=now
@@ -83,10 +89,13 @@ def create_product(store: Store, product_number: str, name: str, *, status: str 
             variant_number=spec.get("variant_number", ""), name=spec.get("name", ""),
             status=spec.get("status", status), updated_at=now,
         )
+        chart = spec.get("size_chart") or DEFAULT_SIZE_CHART
         for size in spec.get("sizes", ()):
+            name = size.get("name", "")
+            chart_size, _ = Size.objects.get_or_create(store=store, chart=chart, name=name)
             variant.sizes.create(
-                description=size.get("name", ""), size_number=size.get("size_number", ""),
-                ean=size.get("ean") or "", upc=size.get("upc") or "",
+                chart_size=chart_size, description=name, size_number=size.get("size_number", ""),
+                ean=size.get("ean") or "", upc=size.get("upc") or "", preorder=bool(size.get("preorder")),
             )
     events.emit(store, "Product", "CREATED", product)
     return product
