@@ -13,7 +13,11 @@ from .money import row_total
 
 @dataclass(frozen=True)
 class Customer:
-    """A buyer as the ERP should know it. `source_id` is stable even when the e-mail changes."""
+    """A buyer as the ERP should know it. `source_id` is stable even when the e-mail changes.
+
+    A company is one customer whoever buys for it: its `source_id` is its company key (see
+    `company_key`), its `name` the company's, and the person buying is its `contact_person`.
+    """
 
     source_id: str
     email: str
@@ -25,6 +29,20 @@ class Customer:
     country_code: str = ""
     country_is_eu: bool | None = None
     fields: dict = field(default_factory=dict)  # target fields from the integration's field mappings
+    contact_person: str = ""
+
+
+COMPANY_KEY_PREFIX = "company-"
+
+
+def company_key(organisation_number: str, vat_number: str = "") -> str:
+    """The source id of a company customer: its organisation number, else its VAT number ("" if
+    neither is known), so two people buying for one company are one customer."""
+    for number in (organisation_number, vat_number):
+        key = "".join(character for character in str(number or "") if character.isalnum()).upper()
+        if key:
+            return f"{COMPANY_KEY_PREFIX}{key}"
+    return ""
 
 
 @dataclass(frozen=True)

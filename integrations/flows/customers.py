@@ -45,15 +45,17 @@ class CustomersFlow(CentraSourcedFlow):
     def process(self, record: SourceRecord) -> Outcome:
         mapped = self.mapping.mappings.apply(record.data)
         try:
+            # Centra's customer record says nothing of a company: is_company None keeps what the ERP has.
             customer = customer_from_fields(mapped.get("Customer", {}), source_id=record.source_id,
-                                            what=f"Customer {record.data.get('id')}")
+                                            what=f"Customer {record.data.get('id')}", is_company=None)
         except (TypeError, KeyError, AttributeError) as exc:
             raise SyncError("invalid_source_data", f"Customer {record.source_ref} is malformed: {exc!r}") from exc
         number, happened = ensure_customer(self.context, self.erp, customer)
         messages = {
             "created": f"Created Fortnox customer {number}.",
             "updated": f"Updated Fortnox customer {number} (changed in Centra).",
-            "matched": f"Matched existing Fortnox customer {number} by e-mail or organisation number; updated it.",
+            "matched": f"Matched existing Fortnox customer {number} by organisation number or e-mail; "
+                       "updated what differed.",
             "unchanged": "Unchanged.",
         }
         return Outcome(STATUS[happened], number, messages[happened])

@@ -138,6 +138,10 @@ class RecordLink(models.Model):
     source_id = models.CharField(max_length=128)
     target_id = models.CharField(max_length=128, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True, help_text="Hash of the payload last pushed.")
+    sent = models.JSONField(
+        default=dict, blank=True,
+        help_text="The target's fields as we last sent them (or found them): an update sends only what differs.",
+    )
     claimed_by = models.ForeignKey(
         "SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The run pushing this object now, or the one that died doing it.",
