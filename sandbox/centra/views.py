@@ -76,12 +76,13 @@ def graphql_endpoint(request, slug: str):
         cost = complexity(schema, document, operation, body.get("variables"), store.list_complexity_default)
         if operation.operation == OperationType.MUTATION:
             mutations = len(operation.selection_set.selections)
-    retry_after = ratelimit.consume(store, complexity=cost, mutations=mutations)
-    if retry_after is not None:
+    now = ratelimit.clock()
+    resume_at = ratelimit.consume(store, complexity=cost, mutations=mutations, now=now)
+    if resume_at is not None:
         faults.count_429("centra")
-        if store.retry_after_format == Store.RetryAfter.TIMESTAMP:
-            retry_after = int(timezone.now().timestamp()) + retry_after
-        return faults.too_many_requests("centra", retry_after)
+        refused = faults.too_many_requests("centra")
+        refused["Retry-After"] = ratelimit.retry_after(store, resume_at, now)
+        return refused
     context = Context(principal)
     with timezone.override(store.timezone):
         result = graphql_sync(

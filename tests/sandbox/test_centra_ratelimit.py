@@ -1,6 +1,14 @@
 """Centra's six rate-limit buckets: 429 with Retry-After, and the `rateLimits` query."""
 
+import email.utils
+import time
+
+import pytest
+
+from integrations.connectors.centra.client import CentraClient
+from integrations.connectors.http import RetryPolicy, parse_retry_after
 from sandbox import faults
+from sandbox.centra import ratelimit
 from sandbox.centra import services as centra
 from sandbox.models import FaultProfile
 
@@ -29,16 +37,18 @@ def test_plan_knob_selects_the_fresh_instance_quotas(centra_gql, db):
     assert [e["quota"] for e in limits if e["interval"] == "TEN_SECONDS"] == [20, 100, 150_000]
 
 
-def test_request_bucket_gives_429_with_retry_after(centra_gql, db):
+def test_request_bucket_gives_429_with_retry_after_as_the_unix_time_to_resume(centra_gql, db):
+    """Centra's docs: Retry-After "points at a timestamp at which it is possible to try again"."""
     faults.set_faults("centra")
     store = centra.create_store("tiny", rate_limit_overrides={"REQUEST_COUNT": {"TEN_SECONDS": 2}})
 
     statuses = [centra_gql(store, "{ stores { id } }").status_code for _ in range(3)]
+    before = time.time()
     refused = centra_gql(store, "{ stores { id } }")
 
     assert statuses == [200, 200, 429]
     assert refused.status_code == 429
-    assert 1 <= int(refused["Retry-After"]) <= 10
+    assert before < int(refused["Retry-After"]) <= before + 10
     assert refused.json()["errors"][0]["extensions"]["category"] == "rateLimit"
     assert FaultProfile.objects.get(system="centra").seen_429 == 2
 
@@ -71,11 +81,79 @@ def test_nested_lists_cost_more(centra_gql, centra_store):
     assert nested > flat * 5
 
 
-def test_retry_after_can_be_a_timestamp(centra_gql, db):
-    store = centra.create_store("ts", retry_after_format="timestamp",
+FROZEN_NOW = 1_800_000_003.25  # 6.75 s before its 10-second window ends at 1_800_000_010
+
+
+@pytest.mark.parametrize(("retry_after_format", "expected_wait"), [
+    ("timestamp", 6.75),  # "1800000010": the moment the bucket refills
+    ("http_date", 6.75),  # "Fri, 15 Jan 2027 08:00:10 GMT": the same moment, RFC 9110 style
+    ("delta", 7),  # "7": whole seconds, rounded up so the client is never early
+])
+def test_engine_reads_each_retry_after_form_as_the_time_left_in_the_window(
+    centra_gql, db, monkeypatch, retry_after_format, expected_wait
+):
+    """The simulator's header, whatever its form, gives the engine's parser the same wait."""
+    monkeypatch.setattr(ratelimit, "clock", lambda: FROZEN_NOW)
+    store = centra.create_store("frozen", retry_after_format=retry_after_format,
                                 rate_limit_overrides={"REQUEST_COUNT": {"TEN_SECONDS": 1}})
     centra_gql(store, "{ stores { id } }")
 
     refused = centra_gql(store, "{ stores { id } }")
 
-    assert int(refused["Retry-After"]) > 1_600_000_000
+    assert refused.status_code == 429
+    assert parse_retry_after(refused["Retry-After"], now=FROZEN_NOW) == expected_wait
+
+
+def test_http_date_retry_after_is_an_rfc_9110_date(centra_gql, db, monkeypatch):
+    monkeypatch.setattr(ratelimit, "clock", lambda: FROZEN_NOW)
+    store = centra.create_store("dated", retry_after_format="http_date",
+                                rate_limit_overrides={"REQUEST_COUNT": {"TEN_SECONDS": 1}})
+    centra_gql(store, "{ stores { id } }")
+
+    refused = centra_gql(store, "{ stores { id } }")
+
+    resume = email.utils.parsedate_to_datetime(refused["Retry-After"])
+    assert refused["Retry-After"].endswith(" GMT")
+    assert resume.timestamp() == 1_800_000_010
+
+
+class SimulatedTime:
+    """One clock for the simulator's buckets and the client's sleeps: sleeping moves it forward.
+
+    Real time still runs underneath, so a client that sleeps less than Retry-After asks again
+    inside the same window and is refused again.
+    """
+
+    def __init__(self):
+        self.offset = 0.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.offset += seconds
+
+
+@pytest.mark.parametrize("retry_after_format", ["timestamp", "http_date", "delta"])
+def test_engine_client_retries_a_429_once_the_retry_after_time_has_come(
+    live_server, transactional_db, monkeypatch, retry_after_format
+):
+    """Over HTTP: one request per hour, so the second call waits until the next hour, then succeeds."""
+    clock = SimulatedTime()
+    monkeypatch.setattr(ratelimit, "clock", clock.now)
+    store = centra.create_store("hourly", retry_after_format=retry_after_format,
+                                rate_limit_overrides={"REQUEST_COUNT": {"ONE_HOUR": 1}})
+    client = CentraClient(base_url=f"{live_server.url}/sandbox/centra/hourly", api_token=store.api_token,
+                          retry=RetryPolicy(backoff_base=0.0, max_retry_after=3600), sleep=clock.sleep)
+    client.check()
+    asked_at = clock.now()
+
+    limits = client.check()
+
+    next_hour = (asked_at // 3600 + 1) * 3600
+    assert len(limits["rateLimits"]) == 6
+    assert [exchange.attempts for exchange in client.journal] == [1, 2]
+    assert len(clock.sleeps) == 1
+    assert clock.sleeps[0] <= next_hour - asked_at + 1  # read as a moment or a delta, never as a huge delay

@@ -32,8 +32,9 @@ class Store(models.Model):
         FAILED = "FAILED", "PSP refuses the capture"
 
     class RetryAfter(models.TextChoices):
-        DELTA = "delta", "seconds to wait"
+        DELTA = "delta", "seconds to wait (RFC 9110 delta-seconds)"
         TIMESTAMP = "timestamp", "Unix time to resume at (how Centra's docs word it)"
+        HTTP_DATE = "http_date", "HTTP-date to resume at (RFC 9110)"
 
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=128)
@@ -48,8 +49,9 @@ class Store(models.Model):
         default=dict, blank=True,
         help_text='Quota overrides, e.g. {"REQUEST_COUNT": {"TEN_SECONDS": 2}}.',
     )
-    # [?] Retry-After format is not documented; delta-seconds per the brief, timestamp per the docs.
-    retry_after_format = models.CharField(max_length=16, choices=RetryAfter.choices, default=RetryAfter.DELTA)
+    # [?] Centra documents Retry-After as "a timestamp at which it is possible to try again", not its
+    # format. Default: Unix seconds, Centra's (PHP) sense of "timestamp"; the other two forms are knobs.
+    retry_after_format = models.CharField(max_length=16, choices=RetryAfter.choices, default=RetryAfter.TIMESTAMP)
     # [?] max `limit` is unknown; the doc suggests capping at 200. Default page size is a guess too.
     max_limit = models.PositiveIntegerField(default=200)
     default_limit = models.PositiveIntegerField(default=100)
