@@ -66,8 +66,12 @@ class Store(models.Model):
     )
     webhook_url = models.URLField(blank=True)
     webhook_secret = models.CharField(max_length=128, blank=True)
-    webhook_timeout = models.FloatField(default=2.0, help_text="Seconds per delivery attempt.")
-    webhook_retries = models.PositiveSmallIntegerField(default=3)
+    # §5.1: "timeout in seconds" (about 5 by default) and "number of retries after failure" (off by
+    # default, at most 3) are plugin settings. [?] Centra's delays between retries are not documented:
+    # they double from `webhook_retry_delay` (1, 2, 4 s); tests set milliseconds.
+    webhook_timeout = models.FloatField(default=5.0, help_text="Seconds per delivery attempt.")
+    webhook_retries = models.PositiveSmallIntegerField(default=0, help_text="Retries after a failed attempt (0-3).")
+    webhook_retry_delay = models.FloatField(default=1.0, help_text="Seconds before the first retry; doubles after.")
     timezone = models.CharField(max_length=64, default="Europe/Stockholm")
     base_currency = models.CharField(max_length=3, default="SEK")
     app_version = models.CharField(max_length=16, default="v1.7.0")
@@ -77,6 +81,8 @@ class Store(models.Model):
             models.CheckConstraint(condition=Q(discount_sign__in=(-1, 1)), name="centra_store_discount_sign"),
             models.CheckConstraint(condition=Q(max_limit__gte=1), name="centra_store_max_limit_positive"),
             models.CheckConstraint(condition=Q(webhook_retries__lte=3), name="centra_store_at_most_3_retries"),
+            models.CheckConstraint(condition=Q(webhook_timeout__gt=0, webhook_retry_delay__gte=0),
+                                   name="centra_store_webhook_timing_valid"),
         ]
 
     def __str__(self):
