@@ -13,8 +13,10 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
+from .connections import ACCESS_REFUSED, flows_using
 from .models import Alert, Connection, Flow, Organization, SyncRecord, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -64,16 +66,26 @@ def resolve(subject: str, *, user=None) -> int:
     )
 
 
+def refusing_connections(run: SyncRun) -> list[Connection]:
+    """The connections whose refusal of our access stopped `run` (its health checks marked them
+    unhealthy). Their alert speaks for the run: one problem, one alert, however many flows met it."""
+    if run.error_code not in ACCESS_REFUSED:
+        return []
+    integration = run.flow.integration
+    return list(Connection.objects.filter(pk__in=[integration.source_id, integration.target_id],
+                                          health=Connection.Health.UNHEALTHY))
+
+
 def after_run(run: SyncRun) -> None:
     """Open or close the alerts a finished run speaks to."""
     flow: Flow = run.flow
     about = {"flow": flow, "integration": flow.integration}
     subject = f"flow:{flow.pk}:run"
-    if run.status == SyncRun.Status.FAILED:
+    if run.status != SyncRun.Status.FAILED:
+        resolve(subject)
+    elif not refusing_connections(run):
         open_alert(Alert.Kind.RUN_FAILED, subject, f"{flow}: run failed",
                    f"Run {run.pk} of {flow} failed [{run.error_code}]: {run.error_message}", **about)
-    else:
-        resolve(subject)
     handled = run.created + run.updated + run.failed
     if (run.failed >= settings.ALERT_MIN_FAILED_RECORDS
             and run.failed / max(handled, 1) >= settings.ALERT_FAILED_SHARE):
@@ -87,11 +99,36 @@ def after_run(run: SyncRun) -> None:
                    **about)
 
 
-def connection_health_changed(connection: Connection, healthy: bool, message: str) -> None:
+def reconnect_url(connection: Connection) -> str:
+    """Where staff restore a connection's access: Fortnox through its OAuth consent, Centra by
+    entering a new API token on the connection's page."""
+    if connection.kind == Connection.Kind.FORTNOX:
+        path = reverse("integrations:fortnox-reconnect", args=[connection.pk])
+    else:
+        path = reverse("admin:integrations_connection_change", args=[connection.pk])
+    return f"{settings.SITE_URL}{path}"
+
+
+def access_advice(connection: Connection) -> str:
+    """What to do when `connection` refuses our access, with the link that does it."""
+    if connection.kind == Connection.Kind.FORTNOX:
+        return f"Reconnect Fortnox (the shop approves Junipeer again in Fortnox): {reconnect_url(connection)}"
+    return f"Enter a new {connection.get_kind_display()} API token on the connection: {reconnect_url(connection)}"
+
+
+def connection_health_changed(connection: Connection, healthy: bool, message: str, code: str = "") -> None:
     subject = f"connection:{connection.pk}"
     if healthy:
         resolve(subject)
+        return
+    flows = sorted(str(flow) for flow in flows_using(connection).filter(enabled=True).select_related("integration"))
+    paused = (f"Its flows are paused ({', '.join(flows) or 'none enabled'}). Nothing is marked failed and nothing "
+              "is lost: they resume from where they stopped once it answers again.")
+    if code in ACCESS_REFUSED:
+        open_alert(Alert.Kind.CONNECTION_UNHEALTHY, subject, f"{connection} refused our access",
+                   f"{connection} refused our access: {message}\n{access_advice(connection)}\n{paused}",
+                   connection=connection)
     else:
         open_alert(Alert.Kind.CONNECTION_UNHEALTHY, subject, f"{connection} is unhealthy",
-                   f"{connection} refused us: {message}. Its flows are paused until it answers again.",
-                   connection=connection)
+                   f"{connection} did not answer: {message}\n{paused} The health check tries again every "
+                   f"{settings.HEALTH_CHECK_MINUTES} minutes.", connection=connection)

@@ -11,7 +11,7 @@ from .connectors.fortnox import FortnoxClient, FortnoxERP, FortnoxTokens
 from .connectors.fortnox.client import FORTNOX_LIMIT
 from .connectors.ratelimit import Limit, shared_limiter
 from .errors import SyncError
-from .models import Connection
+from .models import Connection, Flow
 
 REFRESH_LOCK_SECONDS = 30
 REFRESH_WAIT_SECONDS = 60
@@ -32,6 +32,16 @@ def set_credentials(connection: Connection, **values) -> None:
 
 def missing_credentials(connection: Connection) -> list[str]:
     return [k for k in REQUIRED_CREDENTIALS.get(connection.kind, ()) if not connection.credentials.get(k)]
+
+
+def save_tokens(connection: Connection, tokens: FortnoxTokens) -> None:
+    """Store a new Fortnox token pair at once. Even an empty refresh token is saved: the old one is
+    spent either way (refresh tokens work once)."""
+    credentials = dict(connection.credentials)
+    credentials.update(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+                       expires_at=tokens.expires_at)
+    connection.credentials = credentials
+    connection.save(update_fields=["credentials", "updated_at"])
 
 
 class ConnectionTokenStore:
@@ -82,13 +92,7 @@ class ConnectionTokenStore:
             if self._already_refreshed(tokens, stale_access_token):
                 return tokens
             fresh = exchange(tokens.refresh_token)
-            connection = Connection.objects.get(pk=self.connection_id)
-            credentials = dict(connection.credentials)
-            # Even an empty refresh token is saved: the old one is spent either way.
-            credentials.update(access_token=fresh.access_token, refresh_token=fresh.refresh_token,
-                               expires_at=fresh.expires_at)
-            connection.credentials = credentials
-            connection.save(update_fields=["credentials", "updated_at"])
+            save_tokens(Connection.objects.get(pk=self.connection_id), fresh)
             self._tokens = fresh
             return fresh
         finally:
@@ -133,9 +137,21 @@ def erp_for(connection: Connection, **kwargs) -> FortnoxERP:
     return FortnoxERP(fortnox_client(connection, **kwargs))
 
 
-def mark_health(connection: Connection, healthy: bool, message: str = "") -> None:
-    """Record a connection's health. Unhealthy opens an alert and pauses its flows (circuit
-    breaker: stop hammering a tenant that refuses us); healthy again closes the alert."""
+# A connection answering these refuses our access itself (revoked consent, dead token, no licence):
+# nothing passes until someone reconnects it, so the run stops and the connection's flows pause.
+ACCESS_REFUSED = {"auth_expired", "auth_forbidden"}
+
+
+def flows_using(connection: Connection):
+    """Every flow that reads or writes through `connection`, whatever integration it belongs to."""
+    return Flow.objects.filter(Q(integration__source=connection) | Q(integration__target=connection))
+
+
+def mark_health(connection: Connection, healthy: bool, message: str = "", code: str = "") -> None:
+    """Record a connection's health. Unhealthy opens an alert and pauses every flow using it
+    (circuit breaker: stop hammering a tenant that refuses us; see `tasks.runnable_flows`); healthy
+    again closes the alert and the flows resume from their cursors. `code` is the catalog code of
+    the refusal, so the alert can say what to do (reconnect, or wait for an outage to pass)."""
     from .alerts import connection_health_changed
 
     health = Connection.Health.HEALTHY if healthy else Connection.Health.UNHEALTHY
@@ -143,7 +159,8 @@ def mark_health(connection: Connection, healthy: bool, message: str = "") -> Non
         health=health, health_message=message[:2000], last_checked_at=timezone.now()
     )
     connection.health = health
-    connection_health_changed(connection, healthy, message)
+    connection.health_message = message[:2000]
+    connection_health_changed(connection, healthy, message, code)
 
 
 def check_connection(connection: Connection) -> tuple[bool, str]:
@@ -151,7 +168,7 @@ def check_connection(connection: Connection) -> tuple[bool, str]:
     missing = missing_credentials(connection)
     if missing:
         message = f"Missing credentials: {', '.join(missing)}"
-        mark_health(connection, False, message)
+        mark_health(connection, False, message, "auth_expired")
         return False, message
     try:
         if connection.kind == Connection.Kind.CENTRA:
@@ -162,7 +179,7 @@ def check_connection(connection: Connection) -> tuple[bool, str]:
                 # the tenant id lets the connection recover by itself if a refresh answer is lost
                 set_credentials(connection, tenant_id=str(company["DatabaseNumber"]))
     except SyncError as exc:
-        mark_health(connection, False, str(exc))
+        mark_health(connection, False, str(exc), exc.code)
         return False, str(exc)
     mark_health(connection, True, "OK")
     return True, "OK"

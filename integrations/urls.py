@@ -1,11 +1,14 @@
-"""The engine's public endpoints (webhooks). Included at the site root by junipeer/urls.py."""
+"""The engine's own endpoints: webhooks, and the Fortnox reconnect (staff only). Included at the
+site root by junipeer/urls.py."""
 
 from django.urls import path
 
-from . import webhooks
+from . import reconnect_views, webhooks
 
 app_name = "integrations"
 
 urlpatterns = [
     path("hooks/centra/<slug:slug>/", webhooks.centra_webhook, name="centra-webhook"),
+    path("connections/<int:pk>/reconnect/fortnox/", reconnect_views.start, name="fortnox-reconnect"),
+    path("oauth/fortnox/callback/", reconnect_views.callback, name="fortnox-callback"),
 ]

@@ -18,7 +18,7 @@ from mappings.services import unmapped_required
 
 from .. import webhooks
 from ..alerts import after_run
-from ..connections import centra_client, check_connection, erp_for
+from ..connections import ACCESS_REFUSED, centra_client, check_connection, erp_for
 from ..errors import SyncError
 from ..models import Flow, SyncRecord, SyncRun
 from ..retries import after_failure, due_failures
@@ -35,7 +35,7 @@ FLOW_KINDS: dict[str, type[FlowKind]] = {
     OrdersFlow.kind: OrdersFlow, StockFlow.kind: StockFlow, ProductsFlow.kind: ProductsFlow,
     CustomersFlow.kind: CustomersFlow, RefundsFlow.kind: RefundsFlow,
 }
-AUTH_CODES = {"auth_expired", "auth_forbidden"}
+AUTH_CODES = ACCESS_REFUSED  # a refusal of our access stops the run: no record can pass it
 MAX_KEPT_EXCHANGES = 6
 Status = SyncRecord.Status
 
@@ -113,7 +113,11 @@ class Runner:
                     batch.on_done()
                 self.flush(run)
         except SyncError as exc:
-            return self.finish(run, SyncRun.Status.FAILED, exc.code, exc.message)
+            message = exc.message
+            if exc.code in AUTH_CODES:
+                message = (f"{message.rstrip('. ')}. The run stopped at this refusal: no record was marked failed, "
+                           "and the flow resumes from its cursor once access is restored.")
+            return self.finish(run, SyncRun.Status.FAILED, exc.code, message)
         except RunAbandoned as exc:
             logger.warning("%s", exc)
             return self.finish(run, SyncRun.Status.ABANDONED)
@@ -188,7 +192,9 @@ class Runner:
         SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
             status=status, finished_at=timezone.now(), error_code=code, error_message=message[:5000]
         )
-        if code in AUTH_CODES:  # find out which side refused us and show it on the connection
+        if code in AUTH_CODES:
+            # Find out which side refused us: it turns unhealthy, which pauses every flow using it
+            # (whatever integration) and opens its one alert (`alerts.refusing_connections`).
             check_connection(self.flow.integration.source)
             check_connection(self.flow.integration.target)
         run.refresh_from_db()

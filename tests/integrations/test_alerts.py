@@ -7,6 +7,7 @@ from integrations import tasks
 from integrations.connections import set_credentials
 from integrations.flows.runner import run_flow
 from integrations.models import Alert, Connection
+from sandbox import faults
 from sandbox.fortnox import services as fortnox
 from sandbox.fortnox.models import RefreshToken
 
@@ -28,23 +29,35 @@ def test_failed_run_alerts_once_and_closes_when_a_run_succeeds(world, staff, set
     world.ship(world.order(("COAT", 1, "1500")))
     world.integration.organization.contact_email = "owner@shop.example"
     world.integration.organization.save()
-    kill_fortnox_access(world)
+    faults.set_faults("centra", rate_5xx=1.0)  # Centra down: the run cannot even read what changed
 
     first = run_flow(world.flow)
     run_flow(world.flow)
 
     [alert] = Alert.objects.filter(kind=Alert.Kind.RUN_FAILED)
-    assert (first.status, first.error_code) == ("failed", "auth_expired")
+    assert (first.status, first.error_code) == ("failed", "upstream_unavailable")
     assert alert.occurrences == 2
-    assert len(mail.outbox) == 2  # the run alert and the connection alert, each mailed once
+    assert len(mail.outbox) == 1  # mailed once, however often it repeats
     assert set(mail.outbox[0].to) == {"ops@junipeer.test", "owner@shop.example"}
 
-    tokens = fortnox.issue_tokens(world.tenant, world.app)  # the shop re-authorizes Junipeer
-    set_credentials(world.integration.target, access_token=tokens["access_token"],
-                    refresh_token=tokens["refresh_token"])
+    faults.clear_faults("centra")
     assert run_flow(world.flow).status == "succeeded"
     alert.refresh_from_db()
     assert alert.resolved_at is not None
+
+
+def test_refused_access_is_one_connection_alert_not_one_per_run(world, staff):
+    """Every run that meets the refusal points at the same cause: the connection's alert says it."""
+    world.ship(world.order(("COAT", 1, "1500")))
+    kill_fortnox_access(world)
+
+    runs = [run_flow(world.flow), run_flow(world.flow)]
+
+    assert {(run.status, run.error_code) for run in runs} == {("failed", "auth_expired")}
+    [alert] = Alert.objects.filter(resolved_at__isnull=True)
+    assert (alert.kind, alert.connection_id, alert.occurrences) == (
+        Alert.Kind.CONNECTION_UNHEALTHY, world.integration.target_id, 2)
+    assert len(mail.outbox) == 1
 
 
 def test_refused_connection_pauses_its_flows_until_it_answers_again(world, staff):

@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 FORTNOX_LIMIT = Limit(20, 5.0)
 REFRESH_MARGIN_SECONDS = 60
 REFRESH_REFUSED = {"remote_rejected", "auth_expired", "not_found"}
+# OAuth2 error answers (RFC 6749 §5.2, fortnox.md §1.2) that refuse us access: the grant is dead, the
+# consent withdrawn or our client credentials wrong. Only the shop re-authorizing (or fixed client
+# credentials) helps; no document is at fault, so they must never read as `remote_rejected`.
+OAUTH_REFUSALS = {"invalid_grant", "invalid_client", "unauthorized_client", "access_denied", "invalid_scope"}
 
 # Fortnox error codes (fortnox.md §3.3) that mean something specific to us.
 ERROR_CODES = {
@@ -36,6 +40,14 @@ ERROR_CODES = {
     2001101: "auth_forbidden",
     2001103: "auth_forbidden",
 }
+
+
+class AccessRefused(SyncError):
+    """Fortnox's OAuth server refused a grant; `oauth_error` is its `error` (e.g. invalid_grant)."""
+
+    def __init__(self, oauth_error: str, message: str):
+        super().__init__("auth_expired", message)
+        self.oauth_error = oauth_error
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,12 @@ class FortnoxClient(ApiClient):
             try:
                 return self._token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
             except SyncError as exc:
+                if getattr(exc, "oauth_error", "") == "invalid_client":  # no other grant can pass either
+                    raise SyncError(
+                        "auth_expired", "Fortnox refused Junipeer's client id and secret (invalid_client): check "
+                        f"them on the connection, or re-authorize Junipeer in Fortnox. {exc.message}",
+                        request=exc.request, response=exc.response,
+                    ) from exc
                 if self.tenant_id and exc.code in REFRESH_REFUSED | {"write_outcome_unknown"}:
                     logger.warning("Fortnox refresh failed (%s); recovering with the client-credentials grant",
                                    exc.code)
@@ -157,6 +175,15 @@ class FortnoxClient(ApiClient):
                 f"re-authorize Junipeer in Fortnox. {exc.message}", request=exc.request, response=exc.response,
             ) from exc
 
+    def exchange_code(self, code: str, redirect_uri: str) -> FortnoxTokens:
+        """Step 3 of the authorization-code flow (fortnox.md §1.2): the code Fortnox sent back to
+        `redirect_uri` (the same URI the browser was sent with) for a new access and refresh token.
+        A code works once and lives 10 minutes; a refused one is `auth_expired`."""
+        self.redact.secrets.append(code)
+        tokens = self._token_request({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri})
+        self.redact.secrets.extend([tokens.access_token, tokens.refresh_token])
+        return tokens
+
     def revoke(self, token: str, token_type_hint: str = "refresh_token") -> bool:
         """Revoke a refresh (or access) token at Fortnox, e.g. when a shop disconnects. Fortnox
         answers `revoked: true` even for a token it does not know, so True proves little."""
@@ -173,6 +200,8 @@ class FortnoxClient(ApiClient):
         if isinstance(body, dict) and "error_description" in body:
             message = f"{body.get('error')}: {body['error_description']}"
         label = f"Fortnox {code}: {message}" if code else f"Fortnox HTTP {response.status_code}: {message}"
+        if isinstance(body, dict) and body.get("error") in OAUTH_REFUSALS:
+            return AccessRefused(body["error"], label)
         if response.status_code == 404:  # the object asked for is not there (reads: "no such object")
             return SyncError("not_found", label)
         if code in ERROR_CODES:  # e.g. a 400 because an invoice row names a missing article
