@@ -63,13 +63,21 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "organization", "health_badge", "last_checked_at"]
     list_filter = ["kind", "health"]
     search_fields = ["name", "organization__name", "base_url"]
-    readonly_fields = ["stored_credentials", "health", "health_message", "last_checked_at"]
+    readonly_fields = ["stored_credentials", "health", "health_message", "last_checked_at", "reconnect_link"]
     actions = ["check_health"]
     fieldsets = [
         (None, {"fields": ["organization", "name", "kind", "base_url", "auth_url", "settings"]}),
         ("Credentials (write-only)", {"fields": ["stored_credentials", *ALL_SECRET_FIELDS]}),
-        ("Health", {"fields": ["health", "health_message", "last_checked_at"]}),
+        ("Health", {"fields": ["health", "health_message", "last_checked_at", "reconnect_link"]}),
     ]
+
+    @admin.display(description="Access")
+    def reconnect_link(self, connection):
+        """Fortnox access comes back only through the shop's consent (OAuth2 authorization code)."""
+        if not connection.pk or connection.kind != Connection.Kind.FORTNOX:
+            return "-"
+        url = reverse("integrations:fortnox-reconnect", args=[connection.pk])
+        return format_html('<a class="button" href="{}">Reconnect Fortnox</a>', url)
 
     @admin.display(description="Stored credentials")
     def stored_credentials(self, connection):
