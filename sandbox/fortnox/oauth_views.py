@@ -1,9 +1,11 @@
 """/oauth-v1/auth, /oauth-v1/token and /oauth-v1/revoke. There is no login in the sandbox: the
-consent screen approves at once, for the tenant named by the extra `tenant` query parameter."""
+consent screen asks which company to "log in" as (or takes the extra `tenant` query parameter,
+name or database number, and approves at once, as tests do); "Deny" answers `access_denied`."""
 
 from urllib.parse import urlencode
 
 from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -48,10 +50,17 @@ def authorize(request):
     scope = " ".join(params.get("scope", "").split())
     if not scope:
         return _redirect(redirect_uri, error="invalid_scope", state=state)
-    tenant = find_tenant(params.get("tenant", ""))
+    if params.get("deny"):
+        return _redirect(redirect_uri, error="access_denied", state=state,
+                         error_description="The user denied the request")
+    if not params.get("tenant"):  # the login and consent screen
+        kept = [(name, value) for name, value in params.items() if name not in ("tenant", "deny")]
+        return render(request, "sandbox/fortnox/consent.html",
+                      {"app": app, "scope": scope, "params": kept, "tenants": Tenant.objects.order_by("name")})
+    tenant = find_tenant(params["tenant"])
     if tenant is None:
         return _redirect(redirect_uri, error="access_denied", state=state,
-                         error_description="Sandbox: pass tenant=<name or database number>")
+                         error_description=f"Sandbox: no company {params['tenant']!r}")
     oauth.grant_consent(app, tenant, scope, service_account=params.get("account_type") == "service")
     code = oauth.create_authorization_code(app, tenant, scope, params.get("redirect_uri", ""))
     return _redirect(redirect_uri, code=code, state=state)

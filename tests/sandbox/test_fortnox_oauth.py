@@ -30,7 +30,7 @@ def token_call(client, authorization=None, headers=None, **form):
 def authorize(client, tenant, **overrides):
     params = {"client_id": "fortnox-test-client", "response_type": "code", "state": "xyz",
               "scope": "customer invoice", "redirect_uri": REDIRECT, "access_type": "offline",
-              "tenant": tenant.name, **overrides}
+              "tenant": getattr(tenant, "name", tenant), **overrides}  # a tenant, or the text typed
     return client.get(AUTH_URL, params)
 
 
@@ -51,6 +51,31 @@ def test_auth_needs_state(client, fortnox_app, fortnox_tenant):
     response = authorize(client, fortnox_tenant, state="")
 
     assert query(response)["error"] == "invalid_request"
+
+
+def test_auth_without_a_company_shows_the_consent_screen_with_the_companies(client, fortnox_app, fortnox_tenant):
+    response = authorize(client, "")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert fortnox_tenant.name in page
+    assert 'name="state" value="xyz"' in page  # approving sends the same request back with a company
+    assert "Approve" in page
+    assert "Deny" in page
+
+
+def test_denying_on_the_consent_screen_answers_access_denied(client, fortnox_app, fortnox_tenant):
+    response = authorize(client, fortnox_tenant, deny="1")
+
+    assert response.status_code == 302
+    assert query(response)["error"] == "access_denied"
+    assert query(response)["state"] == "xyz"
+
+
+def test_auth_for_an_unknown_company_answers_access_denied(client, fortnox_app, fortnox_tenant):
+    response = authorize(client, "No Such AB")
+
+    assert query(response)["error"] == "access_denied"
 
 
 def test_auth_with_unknown_client_is_refused_without_redirect(client, fortnox_tenant):
