@@ -127,3 +127,26 @@ def test_credit_refused_by_fortnox_leaves_no_full_credit_behind(world, monkeypat
     assert SyncRecord.objects.get(run=run).error_code == "remote_rejected"
     live_credits = [i for i in world.invoices() if i["Credit"] == "true" and not i["Cancelled"]]
     assert live_credits == []
+
+
+def test_credit_stopped_by_refused_access_keeps_fortnox_copy_to_finish_later(world, monkeypatch):
+    shipment = shipped_and_invoiced(world, ("COAT", 1, "1500"), ("SCARF", 1, "149"))
+    ret = returned(shipment, "SCARF", 1)
+    refunds = enable_refunds(world)
+    real_put = FortnoxClient.put
+
+    def refused(self, path, payload=None, *, idempotent=True):
+        if path.startswith("invoices/") and payload:
+            raise SyncError("auth_forbidden", "Fortnox 2000663: no permission for the invoice scope")
+        return real_put(self, path, payload, idempotent=idempotent)
+
+    monkeypatch.setattr(FortnoxClient, "put", refused)
+    run_flow(refunds)
+    monkeypatch.undo()
+    Flow.objects.filter(pk=refunds.pk).update(enabled=True)  # access is back: the shop gave the scope
+    run_flow(refunds)
+
+    credits = [i for i in world.invoices() if i["Credit"] == "true"]
+    assert [c["Cancelled"] for c in credits] == [False]  # the copy was finished, not cancelled and redone
+    assert credits[0]["ExternalInvoiceReference1"] == f"centra-return-{ret.pk}"
+    assert total(credits[0]) == Decimal("-149.00")
