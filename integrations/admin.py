@@ -14,7 +14,7 @@ from mappings.admin import BookkeepingInline, FieldMappingInline, OssAccountInli
 from .alerts import resolve
 from .connections import check_connection
 from .crypto import mask
-from .errors import describe
+from .domain.errors import describe
 from .forms import ALL_SECRET_FIELDS, ConnectionForm
 from .models import (
     Alert,

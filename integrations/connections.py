@@ -10,7 +10,7 @@ from .connectors.centra import CentraClient
 from .connectors.fortnox import FortnoxClient, FortnoxERP, FortnoxTokens
 from .connectors.fortnox.client import FORTNOX_LIMIT
 from .connectors.ratelimit import Limit, shared_limiter
-from .errors import SyncError
+from .domain.errors import SyncError
 from .models import Connection, Flow
 
 REFRESH_LOCK_SECONDS = 30
@@ -174,10 +174,10 @@ def check_connection(connection: Connection) -> tuple[bool, str]:
         if connection.kind == Connection.Kind.CENTRA:
             centra_client(connection).check()
         else:
-            company = erp_for(connection).check().get("CompanyInformation") or {}
-            if company.get("DatabaseNumber") and not connection.credentials.get("tenant_id"):
+            company = erp_for(connection).check()
+            if company.tenant_id and not connection.credentials.get("tenant_id"):
                 # the tenant id lets the connection recover by itself if a refresh answer is lost
-                set_credentials(connection, tenant_id=str(company["DatabaseNumber"]))
+                set_credentials(connection, tenant_id=company.tenant_id)
     except SyncError as exc:
         mark_health(connection, False, str(exc), exc.code)
         return False, str(exc)

@@ -22,8 +22,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .documents import PushResult
-from .errors import SyncError
+from .domain.documents import PushResult
+from .domain.errors import SyncError
 from .models import Integration, RecordLink, SyncRun
 
 # A run that finished can hold no push in flight. One marked abandoned might still be alive (its

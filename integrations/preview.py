@@ -11,7 +11,7 @@ from mappings.services import invoice_booking
 
 from .connections import centra_client, erp_for
 from .connectors.centra import CentraEvents
-from .errors import SyncError, describe
+from .domain.errors import SyncError, describe
 from .links import get_link
 from .models import Flow
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from .connections import check_connection, flows_using, fortnox_client, save_tokens
-from .errors import SyncError
+from .domain.errors import SyncError
 from .models import Connection
 
 logger = logging.getLogger(__name__)

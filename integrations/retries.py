@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from . import audit
-from .errors import describe
+from .domain.errors import describe
 from .models import Flow, SyncRecord, SyncRun
 
 BACKOFF_SECONDS = [60, 300, 900, 3600, 4 * 3600, 12 * 3600]

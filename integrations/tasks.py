@@ -15,7 +15,7 @@ from django_q.tasks import async_chain, async_task
 
 from .connections import check_connection
 from .connectors.ratelimit import Limit, shared_limiter
-from .errors import SyncError
+from .domain.errors import SyncError
 from .flows.runner import RunInProgress, run_flow
 from .models import Connection, Flow, Integration, ReconciliationReport, SyncRun
 from .reconciliation import ClaimLost, ReconciliationBusy, catch_up_flows, reconcile

@@ -13,8 +13,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from integrations.errors import SyncError
-from integrations.money import percent_text
+from integrations.domain.errors import SyncError
+from integrations.domain.money import percent_text
 
 from .models import Bookkeeping, OssAccount
 

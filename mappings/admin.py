@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
 from integrations.connections import centra_client
-from integrations.errors import SyncError
+from integrations.domain.errors import SyncError
 
 from .defaults import read_defaults_from_fortnox
 from .models import Bookkeeping, FieldMapping, OssAccount, ValueMapEntry

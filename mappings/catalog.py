@@ -6,8 +6,8 @@ the description names the product, variant and size so a bookkeeper can tell siz
 
 from decimal import Decimal
 
-from integrations.documents import Article
-from integrations.money import round_money
+from integrations.domain.documents import Article
+from integrations.domain.money import round_money
 
 from .transforms import text, truncate
 

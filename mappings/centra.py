@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from integrations.documents import Customer, Invoice, InvoiceRow, company_key
-from integrations.errors import SyncError
-from integrations.money import percent_text, round_money, split
+from integrations.domain.documents import Customer, Invoice, InvoiceRow, company_key
+from integrations.domain.errors import SyncError
+from integrations.domain.money import percent_text, round_money, split
 
 from .accounting import Booking, FrozenBooking, Posting, booking_for
 from .models import Bookkeeping, OssAccount

@@ -1,7 +1,7 @@
 """Bookkeeping defaults read from the ERP where its API offers them (Fortnox predefined accounts)."""
 
 from integrations.connections import erp_for
-from integrations.errors import SyncError
+from integrations.domain.errors import SyncError
 
 from .services import bookkeeping_for
 

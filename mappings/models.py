@@ -7,7 +7,7 @@ with no edits; these tables hold the integration's copy, which staff and shop ow
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from integrations.money import percent_text
+from integrations.domain.money import percent_text
 
 from .transforms import TRANSFORMS
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from integrations.errors import SyncError
+from integrations.domain.errors import SyncError
 
 from .models import Bookkeeping, FieldMapping, InvoiceBooking, ValueMapEntry
 from .paths import resolve

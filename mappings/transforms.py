@@ -2,14 +2,14 @@
 
 A transform takes the resolved source value, the mapping's argument and the record (for
 templates), and returns the value to send. Text helpers used by the mapping code live here too;
-money is rounded by the engine's one policy (`integrations.money`).
+money is rounded by the engine's one policy (`integrations.domain.money`).
 """
 
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from integrations.money import round_money
+from integrations.domain.money import round_money
 
 from .paths import render
 

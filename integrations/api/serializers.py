@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..errors import describe
+from ..domain.errors import describe
 from ..models import Flow, Integration, SyncRecord, SyncRun
 
 

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..errors import CATALOG
+from ..domain.errors import CATALOG
 from ..models import SyncRecord, SyncRun
 from ..retries import open_failures, retry
 from .permissions import visible_integrations

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from ..errors import SyncError
+from ..domain.errors import SyncError
 from .ratelimit import Limit, local_limiter
 
 logger = logging.getLogger(__name__)

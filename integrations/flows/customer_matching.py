@@ -12,7 +12,7 @@ to that ERP customer.
 import hashlib
 import json
 
-from ..documents import Customer
+from ..domain.documents import Customer
 from ..links import get_link, push_once
 from ..models import RecordLink
 

@@ -6,7 +6,7 @@ later invoiced is one ERP customer.
 
 from mappings.centra import customer_from_fields, customer_source_id
 
-from ..errors import SyncError
+from ..domain.errors import SyncError
 from ..models import Flow, SyncRecord
 from .base import Outcome, SourceRecord
 from .centra_changes import CentraSourcedFlow, ChangeSource

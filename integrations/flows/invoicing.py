@@ -2,7 +2,7 @@
 
 from mappings.services import keep_booking
 
-from ..documents import Invoice
+from ..domain.documents import Invoice
 from ..links import push_once
 from ..models import SyncRecord
 from .base import Outcome
@@ -15,8 +15,7 @@ def push_invoice(context, erp, invoice: Invoice, *, object_type: str, source_id:
     customer_number, _ = ensure_customer(context, erp, invoice.customer)
 
     def find() -> str | None:
-        found = erp.find_invoice(invoice.external_reference)
-        return str(found["DocumentNumber"]) if found else None
+        return erp.find_invoice(invoice.external_reference)
 
     def create():
         return erp.create_invoice(invoice, customer_number)

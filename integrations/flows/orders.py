@@ -9,7 +9,7 @@ themselves (their `updatedAt`), never by re-reading every open order.
 from mappings.centra import invoice_from_shipment
 
 from ..connectors.centra import CentraEvents
-from ..errors import SyncError
+from ..domain.errors import SyncError
 from ..links import get_link
 from ..models import Flow, SyncRecord
 from .base import REFETCH_CHUNK, Outcome, SourceRecord, chunked, malformed

@@ -19,8 +19,8 @@ from mappings.catalog import article_from_size
 
 from ..connectors.centra.catalog import CentraCatalog
 from ..connectors.fortnox.prices import DEFAULT_PRICE_LIST
-from ..documents import Article
-from ..errors import SyncError
+from ..domain.documents import Article
+from ..domain.errors import SyncError
 from ..links import get_link, push_once
 from ..models import Flow, RecordLink, SyncRecord
 from .base import Batch, FlowKind, Outcome, SourceRecord

@@ -9,7 +9,7 @@ completed (default, when Centra refunds) or created.
 from mappings.centra import credit_invoice_from_return
 from mappings.services import invoice_booking
 
-from ..errors import SyncError
+from ..domain.errors import SyncError
 from ..links import get_link
 from ..models import Flow, SyncRecord
 from .base import REFETCH_CHUNK, Outcome, SourceRecord, chunked

@@ -16,8 +16,8 @@ from decimal import ROUND_FLOOR, Decimal
 from django.utils import timezone
 
 from ..connectors.centra.catalog import CentraCatalog
-from ..documents import StockLevel
-from ..errors import SyncError
+from ..domain.documents import StockLevel
+from ..domain.errors import SyncError
 from ..links import get_link
 from ..models import Flow, RecordLink, SyncRecord
 from .base import Batch, FlowKind, Outcome, SourceRecord, chunked

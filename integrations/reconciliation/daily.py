@@ -20,7 +20,7 @@ from mappings.services import bookkeeping_for
 from .. import webhooks
 from ..alerts import open_alert, resolve
 from ..connections import centra_client, erp_for
-from ..errors import SyncError
+from ..domain.errors import SyncError
 from ..models import Alert, Flow, Integration, ReconciliationReport, RecordLink
 from .matching import QUEUED, Documents, Rules, Verdict, check_return, check_shipment, document_dates
 from .progress import Phase, claim, release, save

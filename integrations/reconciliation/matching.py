@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from mappings.centra import return_reference, shipment_reference
 
-from ..documents import DocumentSummary
+from ..domain.documents import DocumentSummary
 from ..models import RecordLink
 
 # What a difference asks for: only a missing document is repaired by itself.

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from integrations import tasks
 from integrations.connections import erp_for, set_credentials
-from integrations.errors import SyncError
+from integrations.domain.errors import SyncError
 from integrations.models import Alert, Connection, Flow, Integration, RecordLink, SyncRecord, SyncRun
 from sandbox.centra import services as centra
 from sandbox.centra.models import Shipment, Store

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from integrations.connectors.fortnox.client import FortnoxClient
-from integrations.errors import SyncError
+from integrations.domain.errors import SyncError
 from integrations.flows.runner import run_flow
 from integrations.models import Flow, SyncRecord
 from sandbox.centra import services as centra

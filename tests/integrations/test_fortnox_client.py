@@ -11,7 +11,7 @@ from integrations.connections import erp_for, fortnox_client, set_credentials
 from integrations.connectors.fortnox.client import read_error_information
 from integrations.connectors.http import RetryPolicy
 from integrations.connectors.ratelimit import DatabaseSlidingWindow
-from integrations.errors import SyncError
+from integrations.domain.errors import SyncError
 from integrations.models import Connection
 from sandbox.fortnox import services as fortnox
 from sandbox.fortnox.ratelimit import limiter as fortnox_window
@@ -36,7 +36,7 @@ def test_expired_access_token_is_refreshed_and_new_refresh_token_saved():
     responses.post(TOKEN_URL, json=token_answer(1))
     responses.get(f"{API}/companyinformation", json={"CompanyInformation": {"CompanyName": "Shop AB"}})
 
-    assert erp_for(conn).check()["CompanyInformation"]["CompanyName"] == "Shop AB"
+    assert erp_for(conn).check().name == "Shop AB"
 
     refresh_call = responses.calls[1].request
     assert parse_qs(refresh_call.body) == {"grant_type": ["refresh_token"], "refresh_token": ["refresh-old-0000"]}

@@ -6,7 +6,7 @@ import responses
 
 from integrations.connectors.http import ApiClient, Redactor, RetryPolicy, parse_retry_after
 from integrations.connectors.ratelimit import Limit, SlidingWindowLimiter
-from integrations.errors import SyncError
+from integrations.domain.errors import SyncError
 
 BASE = "https://api.example.test"
 

@@ -17,7 +17,7 @@ from integrations.connections import erp_for
 from integrations.connectors.centra.client import CentraClient
 from integrations.connectors.fortnox import summaries
 from integrations.connectors.fortnox.client import FortnoxClient
-from integrations.documents import DocumentSummary
+from integrations.domain.documents import DocumentSummary
 from integrations.flows.centra_changes import OVERLAP
 from integrations.flows.runner import run_flow
 from integrations.models import Alert, Flow, Integration, ReconciliationReport, WebhookEvent

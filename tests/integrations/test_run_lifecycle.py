@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from integrations import tasks
 from integrations.connectors.ratelimit import shared_limiter
-from integrations.documents import PushResult
+from integrations.domain.documents import PushResult
 from integrations.flows.runner import run_flow
 from integrations.links import ClaimedElsewhere, push_once
 from integrations.models import Flow, RecordLink, SyncRecord, SyncRun

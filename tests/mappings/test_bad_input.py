@@ -6,7 +6,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from integrations.errors import CATALOG, SyncError
+from integrations.domain.errors import CATALOG, SyncError
 from mappings.centra import credit_invoice_from_return, invoice_from_shipment
 
 from .centra_payloads import mapping_context, order, order_line, shipment

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.errors import SyncError
+from integrations.domain.errors import SyncError
 from mappings.centra import credit_invoice_from_return, invoice_from_shipment
 
 from .centra_payloads import centra_return, mapping_context, order, order_line, shipment

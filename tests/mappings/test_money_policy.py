@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from integrations.connectors.fortnox.erp import FortnoxERP
 from integrations.connectors.fortnox.payloads import money as payload_money
-from integrations.documents import InvoiceRow
-from integrations.money import percent_text, round_money, row_total, split
+from integrations.domain.documents import InvoiceRow
+from integrations.domain.money import percent_text, round_money, row_total, split
 from mappings.transforms import TRANSFORMS
 from sandbox.fortnox import invoice_rows, totals
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from integrations.connectors.centra.client import ORDERS_QUERY, RETURNS_QUERY
 from integrations.connectors.fortnox.erp import FortnoxERP
-from integrations.money import round_money
+from integrations.domain.money import round_money
 from mappings.centra import credit_invoice_from_return, invoice_from_shipment
 from sandbox.centra import ratelimit
 from sandbox.centra import services as centra

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from integrations.errors import SyncError
+from integrations.domain.errors import SyncError
 from mappings.centra import customer_from_order, invoice_from_shipment, shipment_reference
 
 from .centra_payloads import mapping_context, order, order_line, shipment

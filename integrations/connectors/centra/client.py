@@ -7,7 +7,7 @@ Mutations answer HTTP 200 even when they fail; failure is a non-empty `userError
 
 from dataclasses import dataclass
 
-from ...errors import SyncError
+from ...domain.errors import SyncError
 from ..http import ApiClient
 from ..ratelimit import Limit
 

@@ -5,8 +5,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from ...documents import Article, PushResult, StockLevel
-from ...errors import SyncError
+from ...domain.documents import Article, PushResult, StockLevel
+from ...domain.errors import SyncError
 from .payloads import ARTICLE_NUMBER, check_lengths
 
 # `lastmodified` is the company's local time (fortnox.md §4.3); Fortnox companies are Swedish.

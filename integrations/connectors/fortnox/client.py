@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from ...errors import SyncError
+from ...domain.errors import SyncError
 from ..http import ApiClient
 from ..ratelimit import Limit
 

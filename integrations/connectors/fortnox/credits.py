@@ -14,8 +14,8 @@ the next attempt recognises it as unfinished through the original's `CreditInvoi
 finishes it instead of making another.
 """
 
-from ...documents import Invoice, PushResult
-from ...errors import SyncError
+from ...domain.documents import Invoice, PushResult
+from ...domain.errors import SyncError
 from .payloads import INVOICE_LIMITS, check_lengths
 
 # A PUT without RowIds matches rows by position and keeps what a row does not send, so a row that

@@ -1,6 +1,6 @@
 """Fortnox customers: matched by e-mail or organisation number, created, updated."""
 
-from ...documents import Customer, PushResult
+from ...domain.documents import Customer, PushResult
 from .payloads import CUSTOMER_LIMITS, check_lengths, vat_type
 
 
@@ -30,6 +30,9 @@ class CustomersMixin:
             payload["Currency"] = customer.currency
         check_lengths(payload, CUSTOMER_LIMITS, "Customer")
         return payload
+
+    def render_customer(self, customer: Customer) -> dict:
+        return {"Customer": self.customer_payload(customer)}
 
     def find_customers_by_organisation_number(self, number: str) -> list[str]:
         wanted = _text(number).replace("-", "")

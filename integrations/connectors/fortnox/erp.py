@@ -7,6 +7,8 @@ rows, article numbers with characters Fortnox refuses. One instance per run: it 
 
 from dataclasses import dataclass, field
 
+from ...domain.documents import ErpCompany
+from ...domain.errors import SyncError
 from .articles import ArticlesMixin
 from .client import FortnoxClient
 from .credits import CreditsMixin
@@ -15,10 +17,23 @@ from .invoices import InvoicesMixin
 from .prices import PricesMixin
 from .summaries import SummariesMixin
 
+# Bookkeeping setting (`domain.erp.ACCOUNT_ROLES`) <- Fortnox predefined account name (fortnox.md §5.10).
+PREDEFINED_ACCOUNTS = {
+    "sales_account_25": "SALES_25_SE",
+    "sales_account_12": "SALES_12_SE",
+    "sales_account_6": "SALES_6_SE",
+    "sales_account_0": "SALES_0_SE",
+    "eu_reverse_charge_account": "SALESEUREV",
+    "eu_vat_account": "SALESEUVAT",
+    "export_account": "SALESEXPORT",
+    "freight_account": "FREIGHT",
+    "return_fee_account": "ADMFEE",
+}
+
 
 @dataclass
 class FortnoxERP(ArticlesMixin, CreditsMixin, CustomersMixin, InvoicesMixin, PricesMixin, SummariesMixin):
-    """The ERP protocol, spoken by Fortnox."""
+    """The ERP port (`domain.erp.ERP`), spoken by Fortnox."""
 
     client: FortnoxClient
     home_country: str = "SE"
@@ -30,5 +45,22 @@ class FortnoxERP(ArticlesMixin, CreditsMixin, CustomersMixin, InvoicesMixin, Pri
     def journal(self):
         return self.client.journal
 
-    def check(self) -> dict:
-        return self.client.get("companyinformation")
+    def check(self) -> ErpCompany:
+        """`/companyinformation`: its `DatabaseNumber` is the tenant id the client-credentials grant needs."""
+        company = self.client.get("companyinformation").get("CompanyInformation") or {}
+        return ErpCompany(name=str(company.get("CompanyName") or ""), tenant_id=str(company.get("DatabaseNumber") or ""))
+
+    def bookkeeping_defaults(self) -> dict[str, int]:
+        """The company's predefined accounts (fortnox.md §5.10), by bookkeeping setting."""
+        answer = self.client.get("predefinedaccounts")
+        accounts = {item.get("Name"): item.get("Account") for item in answer.get("PreDefinedAccounts") or []}
+        defaults = {}
+        for role, name in PREDEFINED_ACCOUNTS.items():
+            value = accounts.get(name)
+            if value in (None, "", 0):
+                continue
+            try:
+                defaults[role] = int(value)
+            except (TypeError, ValueError) as exc:
+                raise SyncError("bad_response", f"Fortnox predefined account {name} is {value!r}.") from exc
+        return defaults

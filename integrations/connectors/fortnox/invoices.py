@@ -1,7 +1,7 @@
 """Fortnox invoices: checked against Fortnox's rules first, then created, found by reference."""
 
-from ...documents import Invoice, InvoiceRow, PushResult
-from ...errors import SyncError
+from ...domain.documents import Invoice, InvoiceRow, PushResult
+from ...domain.errors import SyncError
 from .payloads import ARTICLE_NUMBER, INVOICE_LIMITS, MAX_INVOICE_ROWS, ROW_DESCRIPTION_MAX, check_lengths, money
 
 
@@ -71,11 +71,15 @@ class InvoicesMixin:
         check_lengths(payload, INVOICE_LIMITS, "Invoice")
         return {"Invoice": payload}
 
-    def find_invoice(self, external_reference: str) -> dict | None:
-        """The invoice carrying our reference, if one exists (recovers a lost create)."""
+    def find_invoice(self, external_reference: str) -> str | None:
+        """The number of the invoice carrying our reference, if one exists (recovers a lost create).
+        Fortnox searches by substring: only an exact match counts."""
         items = self.client.list_all("invoices", "Invoices", externalinvoicereference1=external_reference)
         matches = [i for i in items if i.get("ExternalInvoiceReference1") == external_reference]
-        return matches[0] if matches else None
+        return str(matches[0]["DocumentNumber"]) if matches else None
+
+    def render_invoice(self, invoice: Invoice, customer_number: str) -> dict:
+        return self.invoice_payload(invoice, customer_number)
 
     def create_invoice(self, invoice: Invoice, customer_number: str) -> PushResult:
         if invoice.is_credit:

@@ -3,9 +3,9 @@
 import re
 from decimal import Decimal
 
-from ...documents import Customer
-from ...errors import SyncError
-from ...money import round_money
+from ...domain.documents import Customer
+from ...domain.errors import SyncError
+from ...domain.money import round_money
 
 MAX_INVOICE_ROWS = 500
 ARTICLE_NUMBER = re.compile(r"^[A-Za-z0-9_\-+./]{1,50}$")

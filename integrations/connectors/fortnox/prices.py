@@ -7,7 +7,7 @@ company's currency.
 
 from decimal import Decimal
 
-from ...errors import SyncError
+from ...domain.errors import SyncError
 from .payloads import money
 
 DEFAULT_PRICE_LIST = "A"

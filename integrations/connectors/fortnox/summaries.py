@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from ...documents import DocumentSummary
-from ...errors import SyncError
+from ...domain.documents import DocumentSummary
+from ...domain.errors import SyncError
 
 PAGE_LIMIT = 500  # Fortnox's maximum page size
 

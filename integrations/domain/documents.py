@@ -150,3 +150,12 @@ class StockLevel:
     quantity: Decimal
     ean: str = ""
     description: str = ""
+
+
+@dataclass(frozen=True)
+class ErpCompany:
+    """Who an ERP connection reaches: what a health check shows, and the tenant id that lets a
+    connection recover its access by itself where the ERP allows it."""
+
+    name: str
+    tenant_id: str = ""
