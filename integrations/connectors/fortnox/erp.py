@@ -48,7 +48,8 @@ class FortnoxERP(ArticlesMixin, CreditsMixin, CustomersMixin, InvoicesMixin, Pri
     def check(self) -> ErpCompany:
         """`/companyinformation`: its `DatabaseNumber` is the tenant id the client-credentials grant needs."""
         company = self.client.get("companyinformation").get("CompanyInformation") or {}
-        return ErpCompany(name=str(company.get("CompanyName") or ""), tenant_id=str(company.get("DatabaseNumber") or ""))
+        return ErpCompany(name=str(company.get("CompanyName") or ""),
+                          tenant_id=str(company.get("DatabaseNumber") or ""))
 
     def bookkeeping_defaults(self) -> dict[str, int]:
         """The company's predefined accounts (fortnox.md §5.10), by bookkeeping setting."""
