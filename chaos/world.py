@@ -86,12 +86,12 @@ def build(site_url: str, rng: Random, *, access_token_ttl: int, customers: int) 
     organization = Organization.objects.create(slug=slug, name=f"Chaos Fashion {token} AB",
                                                contact_email=f"owner@{slug}.example")
     source = Connection.objects.create(
-        organization=organization, name="Centra (sandbox)", kind=Connection.Kind.CENTRA,
+        organization=organization, name="Centra (sandbox)", kind="centra",
         base_url=f"{site_url}/sandbox/centra/{slug}", settings={"plan": store.plan, "events": False},
     )
     set_credentials(source, api_token=store.api_token, webhook_secret=webhook_secret)
     target = Connection.objects.create(
-        organization=organization, name="Fortnox (sandbox)", kind=Connection.Kind.FORTNOX,
+        organization=organization, name="Fortnox (sandbox)", kind="fortnox",
         base_url=f"{site_url}/sandbox/fortnox", auth_url=f"{site_url}/sandbox/fortnox",
     )
     tokens = fortnox.issue_tokens(tenant, app)

@@ -16,7 +16,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from .connections import ACCESS_REFUSED, flows_using
+from .domain.errors import ACCESS_REFUSED
+from .domain.registry import OAUTH2
 from .models import Alert, Connection, Flow, Organization, SyncRecord, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -100,10 +101,10 @@ def after_run(run: SyncRun) -> None:
 
 
 def reconnect_url(connection: Connection) -> str:
-    """Where staff restore a connection's access: Fortnox through its OAuth consent, Centra by
-    entering a new API token on the connection's page."""
-    if connection.kind == Connection.Kind.FORTNOX:
-        path = reverse("integrations:fortnox-reconnect", args=[connection.pk])
+    """Where staff restore a connection's access: an OAuth2 system through the shop's consent, a
+    token system by entering a new API token on the connection's page."""
+    if connection.system.auth == OAUTH2:
+        path = reverse("integrations:reconnect", args=[connection.pk])
     else:
         path = reverse("admin:integrations_connection_change", args=[connection.pk])
     return f"{settings.SITE_URL}{path}"
@@ -111,9 +112,10 @@ def reconnect_url(connection: Connection) -> str:
 
 def access_advice(connection: Connection) -> str:
     """What to do when `connection` refuses our access, with the link that does it."""
-    if connection.kind == Connection.Kind.FORTNOX:
-        return f"Reconnect Fortnox (the shop approves Junipeer again in Fortnox): {reconnect_url(connection)}"
-    return f"Enter a new {connection.get_kind_display()} API token on the connection: {reconnect_url(connection)}"
+    label = connection.system.label
+    if connection.system.auth == OAUTH2:
+        return f"Reconnect {label} (the shop approves Junipeer again in {label}): {reconnect_url(connection)}"
+    return f"Enter a new {label} API token on the connection: {reconnect_url(connection)}"
 
 
 def connection_health_changed(connection: Connection, healthy: bool, message: str, code: str = "") -> None:
@@ -121,7 +123,8 @@ def connection_health_changed(connection: Connection, healthy: bool, message: st
     if healthy:
         resolve(subject)
         return
-    flows = sorted(str(flow) for flow in flows_using(connection).filter(enabled=True).select_related("integration"))
+    enabled = Flow.objects.using_connection(connection).filter(enabled=True).select_related("integration")
+    flows = sorted(str(flow) for flow in enabled)
     paused = (f"Its flows are paused ({', '.join(flows) or 'none enabled'}). Nothing is marked failed and nothing "
               "is lost: they resume from where they stopped once it answers again.")
     if code in ACCESS_REFUSED:

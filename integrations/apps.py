@@ -7,6 +7,7 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self):
+        from . import connectors  # noqa: F401  (each connector registers its descriptor)
         from .tasks import ensure_schedules
 
         post_migrate.connect(ensure_schedules, sender=self)

@@ -7,19 +7,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .connectors.centra import CentraClient
-from .connectors.fortnox import FortnoxClient, FortnoxERP, FortnoxTokens
-from .connectors.fortnox.client import FORTNOX_LIMIT
-from .connectors.ratelimit import Limit, shared_limiter
+from .connectors.ratelimit import shared_limiter
+from .domain.erp import ERP
 from .domain.errors import SyncError
-from .models import Connection, Flow
+from .domain.registry import ERP as ERP_ROLE
+from .domain.registry import OAUTH2, ConnectionConfig, ConnectorDescriptor, descriptor
+from .domain.registry import SOURCE as SOURCE_ROLE
+from .domain.tokens import OAuthTokens
+from .models import Connection
 
 REFRESH_LOCK_SECONDS = 30
 REFRESH_WAIT_SECONDS = 60
-
-REQUIRED_CREDENTIALS = {
-    Connection.Kind.CENTRA: ("api_token",),
-    Connection.Kind.FORTNOX: ("client_id", "client_secret", "access_token"),
-}
 
 
 def set_credentials(connection: Connection, **values) -> None:
@@ -31,10 +29,10 @@ def set_credentials(connection: Connection, **values) -> None:
 
 
 def missing_credentials(connection: Connection) -> list[str]:
-    return [k for k in REQUIRED_CREDENTIALS.get(connection.kind, ()) if not connection.credentials.get(k)]
+    return [k for k in descriptor(connection.kind).required_credentials if not connection.credentials.get(k)]
 
 
-def save_tokens(connection: Connection, tokens: FortnoxTokens) -> None:
+def save_tokens(connection: Connection, tokens: OAuthTokens) -> None:
     """Store a new Fortnox token pair at once. Even an empty refresh token is saved: the old one is
     spent either way (refresh tokens work once)."""
     credentials = dict(connection.credentials)
@@ -58,21 +56,21 @@ class ConnectionTokenStore:
         self._tokens = self._read(connection)
 
     @staticmethod
-    def _read(connection: Connection) -> FortnoxTokens:
+    def _read(connection: Connection) -> OAuthTokens:
         c = connection.credentials
-        return FortnoxTokens(c.get("access_token", ""), c.get("refresh_token", ""), float(c.get("expires_at") or 0))
+        return OAuthTokens(c.get("access_token", ""), c.get("refresh_token", ""), float(c.get("expires_at") or 0))
 
-    def _reload(self) -> FortnoxTokens:
+    def _reload(self) -> OAuthTokens:
         self._tokens = self._read(Connection.objects.get(pk=self.connection_id))
         return self._tokens
 
-    def current(self) -> FortnoxTokens:
+    def current(self) -> OAuthTokens:
         return self._tokens
 
-    def _already_refreshed(self, tokens: FortnoxTokens, stale: str) -> bool:
+    def _already_refreshed(self, tokens: OAuthTokens, stale: str) -> bool:
         return tokens.access_token != stale and not tokens.expires_soon()
 
-    def refresh(self, stale_access_token: str, exchange) -> FortnoxTokens:
+    def refresh(self, stale_access_token: str, exchange) -> OAuthTokens:
         deadline = time.monotonic() + REFRESH_WAIT_SECONDS
         while True:
             tokens = self._reload()
@@ -99,52 +97,35 @@ class ConnectionTokenStore:
             Connection.objects.filter(pk=self.connection_id).update(refresh_lock_until=None)
 
 
-def _limit(connection: Connection, default: Limit) -> Limit:
-    """A connection may carry its own limit, e.g. a tenant with a raised Fortnox quota."""
-    custom = connection.settings.get("rate_limit")
-    return Limit(int(custom["requests"]), float(custom["per_seconds"])) if custom else default
-
-
-def centra_client(connection: Connection, **kwargs) -> CentraClient:
-    kwargs.setdefault("limiter", shared_limiter())  # every worker of the connection draws from one window
-    return CentraClient(
+def config_of(connection: Connection) -> ConnectionConfig:
+    """A connection as plain data for its connector; OAuth2 tokens are kept in the connection itself."""
+    oauth = descriptor(connection.kind).auth == OAUTH2
+    return ConnectionConfig(
+        key=f"connection:{connection.pk}",
         base_url=connection.base_url,
-        api_token=connection.credentials.get("api_token", ""),
-        limit=_limit(connection, CentraClient.plan_limit(connection.settings.get("plan", "growth"))),
-        connection_key=f"connection:{connection.pk}",
-        **kwargs,
+        auth_url=connection.auth_url,
+        credentials=connection.credentials,
+        settings=connection.settings,
+        token_store=ConnectionTokenStore(connection) if oauth else None,
     )
 
 
-def fortnox_client(connection: Connection, **kwargs) -> FortnoxClient:
-    kwargs.setdefault("limiter", shared_limiter())
-    return FortnoxClient(
-        base_url=connection.base_url,
-        auth_url=connection.auth_url or connection.base_url,
-        client_id=connection.credentials.get("client_id", ""),
-        client_secret=connection.credentials.get("client_secret", ""),
-        tenant_id=str(connection.credentials.get("tenant_id", "")),
-        tokens=ConnectionTokenStore(connection),
-        connection_key=f"connection:{connection.pk}",
-        limit=_limit(connection, FORTNOX_LIMIT),
-        **kwargs,
-    )
+def _build(connection: Connection, role: str, **options):
+    system: ConnectorDescriptor = descriptor(connection.kind)
+    if system.role != role:
+        raise SyncError("flow_misconfigured", f"{connection} is a {system.label} connection, not a {role} system.")
+    options.setdefault("limiter", shared_limiter())  # every worker of a connection draws from one window
+    return system.build(config_of(connection), **options)
 
 
-def erp_for(connection: Connection, **kwargs) -> FortnoxERP:
-    if connection.kind != Connection.Kind.FORTNOX:
-        raise SyncError("invalid_source_data", f"{connection} is not an ERP connection.")
-    return FortnoxERP(fortnox_client(connection, **kwargs))
+def centra_client(connection: Connection, **options) -> CentraClient:
+    """The client of a source connection (Centra is the one source system today)."""
+    return _build(connection, SOURCE_ROLE, **options)
 
 
-# A connection answering these refuses our access itself (revoked consent, dead token, no licence):
-# nothing passes until someone reconnects it, so the run stops and the connection's flows pause.
-ACCESS_REFUSED = {"auth_expired", "auth_forbidden"}
-
-
-def flows_using(connection: Connection):
-    """Every flow that reads or writes through `connection`, whatever integration it belongs to."""
-    return Flow.objects.filter(Q(integration__source=connection) | Q(integration__target=connection))
+def erp_for(connection: Connection, **options) -> ERP:
+    """The ERP adapter of an ERP connection, whatever the system: flows speak the ERP port to it."""
+    return _build(connection, ERP_ROLE, **options)
 
 
 def mark_health(connection: Connection, healthy: bool, message: str = "", code: str = "") -> None:
@@ -171,7 +152,7 @@ def check_connection(connection: Connection) -> tuple[bool, str]:
         mark_health(connection, False, message, "auth_expired")
         return False, message
     try:
-        if connection.kind == Connection.Kind.CENTRA:
+        if descriptor(connection.kind).role == SOURCE_ROLE:
             centra_client(connection).check()
         else:
             company = erp_for(connection).check()

@@ -1,47 +1,73 @@
-"""Admin forms. Secrets are write-only: typed in, encrypted, never rendered back."""
+"""Admin forms. Secrets are write-only: typed in, encrypted, never rendered back.
+
+The credential boxes come from the connector registry: every registered system's credentials,
+labelled with the system, so a new system adds its boxes without a change here.
+"""
 
 from django import forms
 
 from .connections import set_credentials
+from .domain.registry import descriptors
 from .models import Connection
 
-SECRET_FIELDS = {
-    Connection.Kind.CENTRA: ("api_token", "webhook_secret"),
-    Connection.Kind.FORTNOX: ("client_id", "client_secret", "access_token", "refresh_token"),
-}
-ALL_SECRET_FIELDS = sorted({name for names in SECRET_FIELDS.values() for name in names})
+KEEP = "Leave empty to keep the stored value."
 
 
-def secret_field(label: str) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=False, strip=True, widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored value. Stored encrypted; never shown again.",
-    )
+def credential_boxes() -> dict[str, forms.CharField]:
+    """One box per credential name any registered system uses (names shared by systems share a box)."""
+    boxes: dict[str, forms.CharField] = {}
+    for system in descriptors():
+        for credential in system.credentials:
+            box = boxes.get(credential.name)
+            if box is not None:
+                box.label = f"{box.label} / {system.label} {credential.label.lower()}"
+                continue
+            widget = forms.PasswordInput(render_value=False) if credential.secret else forms.TextInput
+            note = "Stored encrypted; never shown again." if credential.secret else "Stored encrypted."
+            boxes[credential.name] = forms.CharField(
+                label=f"{system.label} {credential.label.lower()}", required=False, strip=True, widget=widget,
+                help_text=" ".join(filter(None, [credential.help_text, KEEP, note])),
+            )
+    return boxes
 
 
-class ConnectionForm(forms.ModelForm):
-    """Connection settings plus one password box per secret; an empty box keeps the stored value."""
+def credential_names() -> list[str]:
+    return list(credential_boxes())
+
+
+class BaseConnectionForm(forms.ModelForm):
+    """Connection settings plus one box per credential; an empty box keeps the stored value."""
 
     base_url = forms.URLField(assume_scheme="https", help_text=Connection._meta.get_field("base_url").help_text)
     auth_url = forms.URLField(
         assume_scheme="https", required=False, help_text=Connection._meta.get_field("auth_url").help_text
     )
-    api_token = secret_field("Centra API token")
-    webhook_secret = secret_field("Centra webhook secret")
-    client_id = secret_field("Fortnox client id")
-    client_secret = secret_field("Fortnox client secret")
-    access_token = secret_field("Fortnox access token")
-    refresh_token = secret_field("Fortnox refresh token")
 
     class Meta:
         model = Connection
         fields = ["organization", "name", "kind", "base_url", "auth_url", "settings"]
 
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind:
+            system = Connection(kind=kind).system
+            foreign = [name for name in credential_names()
+                       if cleaned.get(name) and name not in {c.name for c in system.credentials}]
+            for name in foreign:
+                self.add_error(name, f"A {system.label} connection has no {self.fields[name].label.lower()}.")
+        return cleaned
+
     def save(self, commit=True):
         connection = super().save(commit=commit)
-        secrets = {name: self.cleaned_data.get(name) for name in ALL_SECRET_FIELDS}
-        if any(secrets.values()):
+        values = {c.name: self.cleaned_data.get(c.name) for c in connection.system.credentials}
+        if any(values.values()):
             if connection.pk is None:
                 connection.save()
-            set_credentials(connection, **secrets)
+            set_credentials(connection, **values)
         return connection
+
+
+# Declared fields (the admin's fieldsets name them): a box per credential of every registered
+# system. The registry is full by now: importing `connections` imported every connector.
+ConnectionForm = type("ConnectionForm", (BaseConnectionForm,), credential_boxes())

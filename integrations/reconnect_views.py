@@ -1,4 +1,4 @@
-"""Staff pages of the Fortnox reconnect: start (off to Fortnox's consent page) and the callback.
+"""Staff pages of an OAuth2 reconnect: start (off to the system's consent page) and the callback.
 
 Thin over `reconnect`. Only staff who may change the connection in the admin get here; every
 failure is a page that says what happened and what to do, never an error 500.
@@ -17,8 +17,8 @@ from .models import Connection
 
 
 def callback_uri() -> str:
-    """The redirect URI registered for Junipeer's app in the Fortnox Developer Portal."""
-    return f"{settings.SITE_URL}{reverse('integrations:fortnox-callback')}"
+    """The redirect URI registered for Junipeer's app with the system (Fortnox: its Developer Portal)."""
+    return f"{settings.SITE_URL}{reverse('integrations:oauth-callback')}"
 
 
 def _require_change_permission(request, connection: Connection | None = None) -> None:
@@ -27,7 +27,7 @@ def _require_change_permission(request, connection: Connection | None = None) ->
 
 
 def _result(request, *, ok: bool, message: str, connection: Connection | None, status: int = 200):
-    title = f"Reconnect Fortnox: {connection}" if connection else "Reconnect Fortnox"
+    title = f"Reconnect {connection.system.label}: {connection}" if connection else "Reconnect"
     context = {**admin.site.each_context(request), "title": title, "ok": ok, "message": message,
                "connection": connection, "opts": Connection._meta}
     return TemplateResponse(request, "admin/integrations/connection/reconnect.html", context, status=status)
@@ -35,7 +35,7 @@ def _result(request, *, ok: bool, message: str, connection: Connection | None, s
 
 @staff_member_required
 def start(request, pk: int):
-    connection = get_object_or_404(Connection, pk=pk, kind=Connection.Kind.FORTNOX)
+    connection = get_object_or_404(Connection, pk=pk)
     _require_change_permission(request, connection)
     try:
         url = reconnect.begin(connection, callback_uri(), request.session)

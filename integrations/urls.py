@@ -1,4 +1,4 @@
-"""The engine's own endpoints: webhooks, and the Fortnox reconnect (staff only). Included at the
+"""The engine's own endpoints: webhooks, and reconnecting an OAuth2 system (staff only). Included at the
 site root by junipeer/urls.py."""
 
 from django.urls import path
@@ -9,6 +9,6 @@ app_name = "integrations"
 
 urlpatterns = [
     path("hooks/centra/<slug:slug>/", webhooks.centra_webhook, name="centra-webhook"),
-    path("connections/<int:pk>/reconnect/fortnox/", reconnect_views.start, name="fortnox-reconnect"),
-    path("oauth/fortnox/callback/", reconnect_views.callback, name="fortnox-callback"),
+    path("connections/<int:pk>/reconnect/", reconnect_views.start, name="reconnect"),
+    path("oauth/callback/", reconnect_views.callback, name="oauth-callback"),
 ]

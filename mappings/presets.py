@@ -1,7 +1,9 @@
-"""Presets: the field mappings a standard Centra + Fortnox shop needs, per flow kind.
+"""Presets: the field mappings a standard shop needs, per (source system, target system, flow kind).
 
-Targets are `<Document>.<Fortnox field>`. Money, rows and accounts are not field mappings: they
-follow the bookkeeping settings, so the books balance whatever is mapped here.
+Targets are `<Document>.<target system's field>`, so a preset belongs to a pair of systems: a
+second ERP brings its own presets for its flows. Money, rows and accounts are not field mappings:
+they follow the bookkeeping settings, so the books balance whatever is mapped here. The target's
+field limits come from its connector descriptor (`integrations.domain.registry`).
 """
 
 from dataclasses import dataclass
@@ -30,7 +32,7 @@ CUSTOMER_FIELDS = [
     FieldSpec("Customer.OrganisationNumber", "billingAddress.vatNumber", "org_number"),
 ]
 
-PRESETS: dict[str, list[FieldSpec]] = {
+CENTRA_FORTNOX: dict[str, list[FieldSpec]] = {
     "orders": [
         *CUSTOMER_FIELDS,
         FieldSpec("Invoice.YourOrderNumber", "number"),
@@ -56,16 +58,26 @@ PRESETS: dict[str, list[FieldSpec]] = {
     ],
 }
 
-# Without these a document cannot be matched or accepted: a flow cannot go live with one unmapped.
-REQUIRED: dict[str, list[str]] = {
-    "orders": ["Customer.Name", "Customer.Email"],
-    "refunds": ["Customer.Name", "Customer.Email"],
-    "customers": ["Customer.Name", "Customer.Email"],
+PRESETS: dict[tuple[str, str, str], list[FieldSpec]] = {
+    ("centra", "fortnox", flow_kind): specs for flow_kind, specs in CENTRA_FORTNOX.items()
 }
 
-# Fortnox field lengths, for `truncate` without an argument and for the preview's warnings.
-TARGET_LIMITS = {
-    "Invoice.YourOrderNumber": 30, "Invoice.YourReference": 50, "Invoice.OurReference": 50,
-    "Invoice.Remarks": 1024, "Customer.ZipCode": 10, "Customer.OrganisationNumber": 30,
-    "Customer.Name": 1024, "Customer.Email": 1024, "Customer.CountryCode": 2,
+# Without these a document cannot be matched or accepted: a flow cannot go live with one unmapped.
+REQUIRED: dict[tuple[str, str, str], list[str]] = {
+    ("centra", "fortnox", "orders"): ["Customer.Name", "Customer.Email"],
+    ("centra", "fortnox", "refunds"): ["Customer.Name", "Customer.Email"],
+    ("centra", "fortnox", "customers"): ["Customer.Name", "Customer.Email"],
 }
+
+
+def systems_of(integration) -> tuple[str, str]:
+    """(source kind, target kind) of an integration: which presets and limits apply."""
+    return integration.source.kind, integration.target.kind
+
+
+def preset(integration, flow_kind: str) -> list[FieldSpec]:
+    return PRESETS.get((*systems_of(integration), flow_kind), [])
+
+
+def required(integration, flow_kind: str) -> list[str]:
+    return REQUIRED.get((*systems_of(integration), flow_kind), [])

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from integrations.domain.errors import SyncError
+from integrations.domain.registry import descriptor
 
 from .models import Bookkeeping, FieldMapping, InvoiceBooking, ValueMapEntry
 from .paths import resolve
-from .presets import PRESETS, REQUIRED, TARGET_LIMITS
+from .presets import preset, required
 from .transforms import TRANSFORMS
 
 
@@ -24,9 +25,10 @@ class Rule:
 class MappingSet:
     """An integration's mappings for one flow kind, loaded once per run."""
 
-    def __init__(self, rules: list[Rule], value_maps: dict[str, dict[str, str]]):
+    def __init__(self, rules: list[Rule], value_maps: dict[str, dict[str, str]], limits: dict | None = None):
         self.rules = rules
         self.value_maps = value_maps
+        self.limits = limits or {}  # the target system's field lengths
 
     @classmethod
     def for_flow(cls, integration, flow_kind: str) -> "MappingSet":
@@ -38,7 +40,7 @@ class MappingSet:
         value_maps: dict[str, dict[str, str]] = defaultdict(dict)
         for entry in ValueMapEntry.objects.filter(integration=integration):
             value_maps[entry.map_name][entry.source_value] = entry.target_value
-        return cls(rules, dict(value_maps))
+        return cls(rules, dict(value_maps), dict(descriptor(integration.target.kind).field_limits))
 
     def apply(self, record: dict) -> dict[str, dict]:
         """Target values grouped by document: {"Invoice": {...}, "Customer": {...}}.
@@ -67,7 +69,7 @@ class MappingSet:
             return self.value_maps.get(rule.argument, {}).get(str(value)) if value is not None else None
         argument = rule.argument
         if rule.transform == "truncate" and not argument:
-            argument = str(TARGET_LIMITS.get(rule.target, ""))
+            argument = str(self.limits.get(rule.target, ""))
         return TRANSFORMS[rule.transform](value, argument, record)
 
 
@@ -79,7 +81,7 @@ def install_preset(integration, flow_kind: str, *, reset: bool = False) -> int:
         existing.delete()
     elif existing.exists():
         return 0
-    specs = PRESETS.get(flow_kind, [])
+    specs = preset(integration, flow_kind)
     FieldMapping.objects.bulk_create([
         FieldMapping(integration=integration, flow_kind=flow_kind, target=spec.target, source_path=spec.source_path,
                      transform=spec.transform, argument=spec.argument, position=index)
@@ -96,8 +98,8 @@ def unmapped_required(integration, flow_kind: str) -> list[str]:
         .values_list("target", flat=True)
     )
     if not FieldMapping.objects.filter(integration=integration, flow_kind=flow_kind).exists():
-        mapped = {spec.target for spec in PRESETS.get(flow_kind, [])}  # the preset applies on first run
-    return [target for target in REQUIRED.get(flow_kind, []) if target not in mapped]
+        mapped = {spec.target for spec in preset(integration, flow_kind)}  # the preset applies on first run
+    return [target for target in required(integration, flow_kind) if target not in mapped]
 
 
 def bookkeeping_for(integration) -> Bookkeeping:

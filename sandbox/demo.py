@@ -177,13 +177,13 @@ def seed(site_url: str, *, fast: bool = False) -> Integration:
     fast_limit = {"rate_limit": {"requests": 10_000, "per_seconds": 1}} if fast else {}
     source, _ = Connection.objects.update_or_create(
         organization=organization, name="Centra (sandbox)",
-        defaults={"kind": Connection.Kind.CENTRA, "base_url": f"{site_url}/sandbox/centra/{SLUG}",
+        defaults={"kind": "centra", "base_url": f"{site_url}/sandbox/centra/{SLUG}",
                   "settings": {"plan": store.plan, "events": False, **fast_limit}},
     )
     set_credentials(source, api_token=store.api_token)
     target, _ = Connection.objects.update_or_create(
         organization=organization, name="Fortnox (sandbox)",
-        defaults={"kind": Connection.Kind.FORTNOX, "base_url": f"{site_url}/sandbox/fortnox",
+        defaults={"kind": "fortnox", "base_url": f"{site_url}/sandbox/fortnox",
                   "auth_url": f"{site_url}/sandbox/fortnox", "settings": fast_limit},
     )
     if not target.credentials.get("refresh_token"):

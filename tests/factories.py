@@ -13,7 +13,7 @@ def fortnox_connection(org=None, *, base_url="https://api.fortnox.test", auth_ur
                        access_token="access-old-0000", refresh_token="refresh-old-0000", expires_in=3600,
                        **settings):
     return Connection.objects.create(
-        organization=org or organization(), name="Fortnox", kind=Connection.Kind.FORTNOX,
+        organization=org or organization(), name="Fortnox", kind="fortnox",
         base_url=base_url, auth_url=auth_url, settings=settings,
         credentials={
             "client_id": "client-id", "client_secret": "client-secret-value",
@@ -25,7 +25,7 @@ def fortnox_connection(org=None, *, base_url="https://api.fortnox.test", auth_ur
 
 def centra_connection(org=None, *, base_url="https://shop.centra.test", api_token="centra-token-0000", **settings):
     return Connection.objects.create(
-        organization=org or organization(), name="Centra", kind=Connection.Kind.CENTRA,
+        organization=org or organization(), name="Centra", kind="centra",
         base_url=base_url, settings=settings, credentials={"api_token": api_token},
     )
 

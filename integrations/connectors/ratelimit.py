@@ -236,6 +236,12 @@ _shared: dict[str, WindowLimiter] = {}
 _shared_lock = threading.Lock()
 
 
+def limit_from_settings(settings, default: Limit) -> Limit:
+    """A connection may carry its own limit (`settings["rate_limit"]`), e.g. a raised quota."""
+    custom = (settings or {}).get("rate_limit")
+    return Limit(int(custom["requests"]), float(custom["per_seconds"])) if custom else default
+
+
 def shared_limiter() -> WindowLimiter:
     """The limiter every worker of a connection shares: Redis if `REDIS_URL` is set, else the database.
 

@@ -113,3 +113,7 @@ class SyncError(Exception):
     def __str__(self):
         return f"[{self.code}] {self.message}"
 
+
+# Codes that mean the system refuses our access itself (revoked consent, dead token, no licence):
+# no record can pass until someone reconnects it, so a run stops at once and fails no record.
+ACCESS_REFUSED = frozenset({"auth_expired", "auth_forbidden"})

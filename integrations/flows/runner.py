@@ -18,8 +18,8 @@ from mappings.services import unmapped_required
 
 from .. import webhooks
 from ..alerts import after_run
-from ..connections import ACCESS_REFUSED, centra_client, check_connection, erp_for
-from ..domain.errors import SyncError
+from ..connections import centra_client, check_connection, erp_for
+from ..domain.errors import ACCESS_REFUSED, SyncError
 from ..models import Flow, SyncRecord, SyncRun
 from ..retries import after_failure, due_failures
 from .base import FlowContext, FlowKind, Outcome, SourceRecord

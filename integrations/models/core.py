@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from ..crypto import EncryptedJSONField
+from ..domain.registry import ConnectorDescriptor, descriptor, kind_choices
 
 
 class Organization(models.Model):
@@ -74,12 +75,17 @@ class Membership(models.Model):
         return f"{self.user} in {self.organization or self.partner}"
 
 
-class Connection(models.Model):
-    """Credentials and address of one external system account (a Centra store, a Fortnox tenant)."""
+def validate_connector_kind(value: str) -> None:
+    if value not in dict(kind_choices()):
+        raise ValidationError(f"No connector is registered for {value!r}: choose one of "
+                              f"{', '.join(kind for kind, _ in kind_choices())}.")
 
-    class Kind(models.TextChoices):
-        CENTRA = "centra", "Centra"
-        FORTNOX = "fortnox", "Fortnox"
+
+class Connection(models.Model):
+    """Credentials and address of one external system account (a Centra store, a Fortnox tenant).
+
+    Its `kind` names a registered connector (`domain.registry`): a new system needs no migration.
+    """
 
     class Health(models.TextChoices):
         UNKNOWN = "unknown", "Unknown"
@@ -88,7 +94,7 @@ class Connection(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="connections")
     name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=kind_choices, validators=[validate_connector_kind])
     base_url = models.URLField(help_text="API root, e.g. https://brand.centra.com or https://api.fortnox.se")
     auth_url = models.URLField(blank=True, help_text="OAuth server root (Fortnox: https://apps.fortnox.se)")
     credentials = EncryptedJSONField(blank=True, default=dict, editable=False)
@@ -110,7 +116,12 @@ class Connection(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.get_kind_display()})"
+        return f"{self.name} ({self.system.label if self.kind in dict(kind_choices()) else self.kind})"
+
+    @property
+    def system(self) -> ConnectorDescriptor:
+        """What the connector of this connection's kind says about its system."""
+        return descriptor(self.kind)
 
 
 class Integration(models.Model):
@@ -142,6 +153,12 @@ class Integration(models.Model):
         return self.name
 
 
+class FlowQuerySet(models.QuerySet):
+    def using_connection(self, connection: "Connection") -> "FlowQuerySet":
+        """Every flow that reads or writes through `connection`, whatever integration it belongs to."""
+        return self.filter(Q(integration__source=connection) | Q(integration__target=connection))
+
+
 class Flow(models.Model):
     """One kind of sync inside an integration, with its own trigger, schedule and cursor."""
 
@@ -168,6 +185,8 @@ class Flow(models.Model):
     cursor = models.JSONField(default=dict, blank=True, help_text="Where the next incremental run starts.")
     options = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FlowQuerySet.as_manager()
 
     class Meta:
         ordering = ["integration", "kind"]

@@ -52,11 +52,11 @@ def staff_client(client, staff):
 
 
 def callback_uri() -> str:
-    return f"{settings.SITE_URL}{reverse('integrations:fortnox-callback')}"
+    return f"{settings.SITE_URL}{reverse('integrations:oauth-callback')}"
 
 
 def reconnect_path(connection: Connection) -> str:
-    return reverse("integrations:fortnox-reconnect", args=[connection.pk])
+    return reverse("integrations:reconnect", args=[connection.pk])
 
 
 def consent_knob(world) -> str:
@@ -75,7 +75,7 @@ def outlet_integration(world) -> Integration:
     store = centra.create_store("outlet", name="Outlet", plan="enterprise")
     centra.create_product(store, "COAT", "Wool Coat")
     source = Connection.objects.create(
-        organization=world.integration.organization, name="Centra outlet", kind=Connection.Kind.CENTRA,
+        organization=world.integration.organization, name="Centra outlet", kind="centra",
         base_url=world.integration.source.base_url.replace("/centra/shop", "/centra/outlet"), settings=FAST,
         credentials={"api_token": store.api_token},
     )
@@ -267,7 +267,7 @@ def started_state(staff_client, connection) -> str:
 @pytest.mark.parametrize("case", ["no state", "unknown state", "access denied", "refused code", "state used twice"])
 def test_reconnect_callback_answers_bad_input_with_a_clear_page_and_changes_nothing(world, staff_client, case):
     target = world.integration.target
-    callback = reverse("integrations:fortnox-callback")
+    callback = reverse("integrations:oauth-callback")
     if case == "no state":
         params, expected = {"code": "abc"}, "carried no state"
     elif case == "unknown state":
@@ -313,7 +313,7 @@ def test_only_staff_who_may_change_connections_can_reconnect(world, client, djan
     viewer = django_user_model.objects.create_user("viewer", is_staff=True)
     client.force_login(viewer)
     assert client.get(reconnect_path(target)).status_code == 403
-    assert client.get(reverse("integrations:fortnox-callback"), {"state": "x"}).status_code == 403
+    assert client.get(reverse("integrations:oauth-callback"), {"state": "x"}).status_code == 403
 
 
 def test_connection_admin_page_links_to_the_reconnect(world, admin_client):

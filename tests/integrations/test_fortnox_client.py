@@ -7,7 +7,7 @@ import pytest
 import requests
 import responses
 
-from integrations.connections import erp_for, fortnox_client, set_credentials
+from integrations.connections import erp_for, set_credentials
 from integrations.connectors.fortnox.client import read_error_information
 from integrations.connectors.http import RetryPolicy
 from integrations.connectors.ratelimit import DatabaseSlidingWindow
@@ -128,7 +128,7 @@ def test_lost_refresh_answer_recovers_with_client_credentials_instead_of_dying()
 @responses.activate
 def test_writes_are_sent_as_json_and_every_call_asks_for_json():
     """Fortnox refuses other body types (1000031) and other response types (1000030)."""
-    client = fortnox_client(factories.fortnox_connection())
+    client = erp_for(factories.fortnox_connection()).client
     responses.post(f"{API}/customers", status=201, json={"Customer": {"CustomerNumber": "1"}})
     responses.put(f"{API}/customers/1", json={"Customer": {"CustomerNumber": "1"}})
     responses.put(f"{API}/invoices/1/bookkeep", json={"Invoice": {"DocumentNumber": "1"}})
@@ -146,7 +146,7 @@ def test_writes_are_sent_as_json_and_every_call_asks_for_json():
 
 @responses.activate
 def test_revoke_sends_the_token_with_client_auth_and_keeps_it_out_of_the_journal():
-    client = fortnox_client(factories.fortnox_connection())
+    client = erp_for(factories.fortnox_connection()).client
     responses.post("https://apps.fortnox.test/oauth-v1/revoke", json={"revoked": True})
 
     assert client.revoke("refresh-to-drop-1234") is True
@@ -217,9 +217,9 @@ def test_burst_over_a_tiny_fortnox_limit_backs_off_without_retry_after_then_stay
     for _ in range(3):
         assert requests.get(f"{connection.base_url}/3/companyinformation", headers=bearer, timeout=10).ok
 
-    companies = [erp.check()["CompanyInformation"] for _ in range(6)]
+    companies = [erp.check() for _ in range(6)]
 
-    assert all(company["DatabaseNumber"] == world.tenant.database_number for company in companies)
+    assert all(company.tenant_id == str(world.tenant.database_number) for company in companies)
     statuses = [response.status_code for _, response in answers]
     assert statuses == [429] * 3 + [200] * 6  # refused only until the window slid, never again after
     assert not any("Retry-After" in response.headers for _, response in answers)
@@ -253,16 +253,16 @@ def test_a_new_service_consent_lets_a_connection_with_its_tenant_id_recover_by_i
         erp_for(refreshed(connection)).check()
 
     fortnox.grant_consent(world.tenant, world.app, service_account=True)
-    company = erp_for(refreshed(connection)).check()["CompanyInformation"]
+    company = erp_for(refreshed(connection)).check()
 
-    assert company["DatabaseNumber"] == world.tenant.database_number
+    assert company.tenant_id == str(world.tenant.database_number)
     assert refreshed(connection).credentials["access_token"] != connection.credentials["access_token"]
 
 
 def test_revoked_refresh_token_cannot_bring_the_connection_back(world):
     connection = world.integration.target
 
-    assert fortnox_client(connection).revoke(connection.credentials["refresh_token"]) is True
+    assert erp_for(connection).client.revoke(connection.credentials["refresh_token"]) is True
     fortnox.expire_access_tokens(world.tenant)
 
     with pytest.raises(SyncError) as error:

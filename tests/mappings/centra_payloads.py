@@ -80,7 +80,7 @@ def mapping_context(flow_kind="orders", *, oss=None, value_maps=None, **bookkeep
     from mappings.presets import PRESETS
     from mappings.services import MappingSet, Rule
 
-    rules = [Rule(s.target, s.source_path, s.transform, s.argument) for s in PRESETS[flow_kind]]
+    rules = [Rule(s.target, s.source_path, s.transform, s.argument) for s in PRESETS[("centra", "fortnox", flow_kind)]]
     oss_accounts = oss_accounts_by_country(
         OssAccount(country_code=code, vat_rate=Decimal(rate), sales_account=account,
                    return_fee_account=fee_account[0] if fee_account else None)

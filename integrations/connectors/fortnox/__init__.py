@@ -1,6 +1,6 @@
 """Fortnox API v3: the HTTP client (OAuth2, errors) and the ERP adapter (documents -> payloads)."""
 
-from .client import FortnoxClient, FortnoxTokens, TokenStore
+from .client import FortnoxClient
 from .erp import FortnoxERP
 
-__all__ = ["FortnoxClient", "FortnoxERP", "FortnoxTokens", "TokenStore"]
+__all__ = ["FortnoxClient", "FortnoxERP"]

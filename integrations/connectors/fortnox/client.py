@@ -6,12 +6,12 @@ shared by every worker of the connection, so two workers never burn the same ref
 """
 
 import base64
+import json
 import logging
-import time
 from dataclasses import dataclass
-from typing import Protocol
 
 from ...domain.errors import SyncError
+from ...domain.tokens import OAuthTokens, TokenStore
 from ..http import ApiClient
 from ..ratelimit import Limit
 
@@ -19,7 +19,6 @@ logger = logging.getLogger(__name__)
 
 # Fortnox allows 25 requests per 5 s per app and tenant; keep a little under it.
 FORTNOX_LIMIT = Limit(20, 5.0)
-REFRESH_MARGIN_SECONDS = 60
 REFRESH_REFUSED = {"remote_rejected", "auth_expired", "not_found"}
 # OAuth2 error answers (RFC 6749 §5.2, fortnox.md §1.2) that refuse us access: the grant is dead, the
 # consent withdrawn or our client credentials wrong. Only the shop re-authorizing (or fixed client
@@ -48,31 +47,6 @@ class AccessRefused(SyncError):
     def __init__(self, oauth_error: str, message: str):
         super().__init__("auth_expired", message)
         self.oauth_error = oauth_error
-
-
-@dataclass(frozen=True)
-class FortnoxTokens:
-    access_token: str
-    refresh_token: str
-    expires_at: float  # Unix time
-
-    @classmethod
-    def from_answer(cls, answer: dict, now: float | None = None) -> "FortnoxTokens":
-        """A client-credentials answer has no refresh token: the next one is fetched the same way."""
-        now = time.time() if now is None else now
-        return cls(answer["access_token"], answer.get("refresh_token", ""), now + float(answer.get("expires_in", 3600)))
-
-    def expires_soon(self, now: float | None = None) -> bool:
-        return (time.time() if now is None else now) >= self.expires_at - REFRESH_MARGIN_SECONDS
-
-
-class TokenStore(Protocol):
-    def current(self) -> FortnoxTokens: ...
-
-    def refresh(self, stale_access_token: str, exchange) -> FortnoxTokens:
-        """Under a lock: if someone already replaced `stale_access_token`, return theirs; else
-        call `exchange(refresh_token) -> FortnoxTokens`, persist the answer, and return it."""
-        ...
 
 
 def read_error_information(body) -> tuple[int | None, str]:
@@ -117,7 +91,7 @@ class FortnoxClient(ApiClient):
         self._refresh(self.tokens.current().access_token)
         return True
 
-    def _refresh(self, stale_access_token: str) -> FortnoxTokens:
+    def _refresh(self, stale_access_token: str) -> OAuthTokens:
         tokens = self.tokens.refresh(stale_access_token, self._exchange_refresh_token)
         self.redact.secrets.extend([tokens.access_token, tokens.refresh_token])
         return tokens
@@ -134,9 +108,9 @@ class FortnoxClient(ApiClient):
         )
         if not isinstance(answer, dict) or "access_token" not in answer:
             raise SyncError("bad_response", "Fortnox's token endpoint answered without an access token.")
-        return FortnoxTokens.from_answer(answer)
+        return OAuthTokens.from_answer(answer)
 
-    def _exchange_refresh_token(self, refresh_token: str) -> FortnoxTokens:
+    def _exchange_refresh_token(self, refresh_token: str) -> OAuthTokens:
         """Refresh the access token. A refresh token works once, so a lost answer burns it; with the
         tenant id known, the client-credentials grant (no refresh token at all) recovers instead of
         leaving the connection dead until the shop re-authorizes."""
@@ -175,7 +149,7 @@ class FortnoxClient(ApiClient):
                 f"re-authorize Junipeer in Fortnox. {exc.message}", request=exc.request, response=exc.response,
             ) from exc
 
-    def exchange_code(self, code: str, redirect_uri: str) -> FortnoxTokens:
+    def exchange_code(self, code: str, redirect_uri: str) -> OAuthTokens:
         """Step 3 of the authorization-code flow (fortnox.md §1.2): the code Fortnox sent back to
         `redirect_uri` (the same URI the browser was sent with) for a new access and refresh token.
         A code works once and lives 10 minutes; a refused one is `auth_expired`."""
@@ -183,6 +157,17 @@ class FortnoxClient(ApiClient):
         tokens = self._token_request({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri})
         self.redact.secrets.extend([tokens.access_token, tokens.refresh_token])
         return tokens
+
+    @staticmethod
+    def tenant_of(access_token: str) -> str:
+        """The `tenantId` claim of a Fortnox access token (a JWT, fortnox.md §1.2), read unverified:
+        it only guards against approving the wrong company. Empty when it cannot be read."""
+        try:
+            payload = access_token.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (IndexError, ValueError):
+            return ""
+        return str(claims.get("tenantId") or "") if isinstance(claims, dict) else ""
 
     def revoke(self, token: str, token_type_hint: str = "refresh_token") -> bool:
         """Revoke a refresh (or access) token at Fortnox, e.g. when a shop disconnects. Fortnox

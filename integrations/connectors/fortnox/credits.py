@@ -15,13 +15,11 @@ finishes it instead of making another.
 """
 
 from ...domain.documents import Invoice, PushResult
-from ...domain.errors import SyncError
+from ...domain.errors import ACCESS_REFUSED, SyncError
 from .payloads import INVOICE_LIMITS, check_lengths
 
 # A PUT without RowIds matches rows by position and keeps what a row does not send, so a row that
 # replaces one of the copy's rows says every value explicitly (API_BLANK empties a field).
-# Refused access says nothing about the rows: the copy stays, to be finished once access is back.
-ACCESS_CODES = {"auth_expired", "auth_forbidden"}
 REPLACING_ROW = {"ArticleNumber": "API_BLANK", "AccountNumber": "API_BLANK", "Discount": 0, "DiscountType": "PERCENT"}
 
 
@@ -44,7 +42,7 @@ class CreditsMixin:
         try:
             finished = self.client.put(f"invoices/{number}", payload)["Invoice"]
         except SyncError as exc:
-            if not exc.retryable and exc.code not in ACCESS_CODES:
+            if not exc.retryable and exc.code not in ACCESS_REFUSED:  # refused access says nothing of the rows
                 # Fortnox refused the return's rows: a full credit of the invoice must not stay behind.
                 self.client.put(f"invoices/{number}/cancel")
             raise

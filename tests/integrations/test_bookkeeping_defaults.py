@@ -3,7 +3,7 @@
 import pytest
 import responses
 
-from mappings.defaults import read_defaults_from_fortnox
+from integrations.services.bookkeeping import read_bookkeeping_defaults
 from mappings.services import bookkeeping_for
 from tests import factories
 
@@ -18,7 +18,7 @@ def test_bookkeeping_defaults_are_read_from_fortnox_predefined_accounts():
         {"Name": "SALESEXPORT", "Account": 3105}, {"Name": "CUSTCLAIM", "Account": 1510},
     ]})
 
-    changed = read_defaults_from_fortnox(integration)
+    changed = read_bookkeeping_defaults(integration)
 
     assert changed == {"sales_account_25": 3011, "freight_account": 3521}
     bookkeeping = bookkeeping_for(integration)

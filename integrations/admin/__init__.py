@@ -9,14 +9,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from mappings.admin import BookkeepingInline, FieldMappingInline, OssAccountInline, ValueMapEntryInline
-
-from .alerts import resolve
-from .connections import check_connection
-from .crypto import mask
-from .domain.errors import describe
-from .forms import ALL_SECRET_FIELDS, ConnectionForm
-from .models import (
+from ..alerts import resolve
+from ..connections import check_connection
+from ..crypto import mask
+from ..domain.errors import describe
+from ..domain.registry import OAUTH2
+from ..forms import ConnectionForm, credential_names
+from ..models import (
     Alert,
     Connection,
     Flow,
@@ -30,9 +29,10 @@ from .models import (
     SyncRun,
     WebhookEvent,
 )
-from .preview import preview
-from .retries import retry
-from .tasks import enqueue_flow
+from ..preview import preview
+from ..retries import retry
+from ..tasks import enqueue_flow
+from .mappings import BookkeepingInline, FieldMappingInline, OssAccountInline, ValueMapEntryInline
 
 
 class MembershipInline(admin.TabularInline):
@@ -65,19 +65,22 @@ class ConnectionAdmin(admin.ModelAdmin):
     search_fields = ["name", "organization__name", "base_url"]
     readonly_fields = ["stored_credentials", "health", "health_message", "last_checked_at", "reconnect_link"]
     actions = ["check_health"]
-    fieldsets = [
-        (None, {"fields": ["organization", "name", "kind", "base_url", "auth_url", "settings"]}),
-        ("Credentials (write-only)", {"fields": ["stored_credentials", *ALL_SECRET_FIELDS]}),
-        ("Health", {"fields": ["health", "health_message", "last_checked_at", "reconnect_link"]}),
-    ]
+
+    def get_fieldsets(self, request, obj=None):
+        """The credential boxes of every registered system (the registry is filled when apps are ready)."""
+        return [
+            (None, {"fields": ["organization", "name", "kind", "base_url", "auth_url", "settings"]}),
+            ("Credentials (write-only)", {"fields": ["stored_credentials", *credential_names()]}),
+            ("Health", {"fields": ["health", "health_message", "last_checked_at", "reconnect_link"]}),
+        ]
 
     @admin.display(description="Access")
     def reconnect_link(self, connection):
-        """Fortnox access comes back only through the shop's consent (OAuth2 authorization code)."""
-        if not connection.pk or connection.kind != Connection.Kind.FORTNOX:
+        """An OAuth2 system's access comes back only through the shop's consent (authorization code)."""
+        if not connection.pk or connection.system.auth != OAUTH2:
             return "-"
-        url = reverse("integrations:fortnox-reconnect", args=[connection.pk])
-        return format_html('<a class="button" href="{}">Reconnect Fortnox</a>', url)
+        url = reverse("integrations:reconnect", args=[connection.pk])
+        return format_html('<a class="button" href="{}">Reconnect {}</a>', url, connection.system.label)
 
     @admin.display(description="Stored credentials")
     def stored_credentials(self, connection):

@@ -3,11 +3,11 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
-from integrations.connections import centra_client
-from integrations.domain.errors import SyncError
+from mappings.models import Bookkeeping, FieldMapping, OssAccount, ValueMapEntry
 
-from .defaults import read_defaults_from_fortnox
-from .models import Bookkeeping, FieldMapping, OssAccount, ValueMapEntry
+from ..connections import centra_client
+from ..domain.errors import SyncError
+from ..services.bookkeeping import read_bookkeeping_defaults
 
 
 class BookkeepingInline(admin.StackedInline):
@@ -52,11 +52,11 @@ class BookkeepingAdmin(admin.ModelAdmin):
     readonly_fields = ["centra_markets"]
     actions = ["read_defaults"]
 
-    @admin.action(description="Read default accounts from Fortnox")
+    @admin.action(description="Read default accounts from the ERP")
     def read_defaults(self, request, queryset):
         for bookkeeping in queryset:
             try:
-                changed = read_defaults_from_fortnox(bookkeeping.integration)
+                changed = read_bookkeeping_defaults(bookkeeping.integration)
             except SyncError as exc:
                 self.message_user(request, f"{bookkeeping.integration}: {exc}", messages.ERROR)
                 continue

@@ -1,0 +1,33 @@
+"""Centra as Junipeer knows it: a source system reached with an Integration API token."""
+
+from ...domain.registry import SOURCE, TOKEN, ConnectionConfig, ConnectorDescriptor, CredentialField, register
+from ..ratelimit import limit_from_settings
+from .client import CentraClient
+
+
+def build(config: ConnectionConfig, **options) -> CentraClient:
+    """The client of one Centra store: our share of its plan's request quota, or the connection's own."""
+    plan = config.settings.get("plan", "growth")
+    return CentraClient(
+        base_url=config.base_url,
+        api_token=config.credentials.get("api_token", ""),
+        limit=limit_from_settings(config.settings, CentraClient.plan_limit(plan)),
+        connection_key=config.key,
+        **options,
+    )
+
+
+CENTRA = register(ConnectorDescriptor(
+    kind="centra",
+    label="Centra",
+    role=SOURCE,
+    auth=TOKEN,
+    credentials=(
+        CredentialField("api_token", "Integration API token",
+                        help_text="Centra AMS > System > API Tokens > Integration API token."),
+        CredentialField("webhook_secret", "Webhook endpoint secret", required=False,
+                        help_text="The endpoint secret of the Centra Webhook plugin (Integration API version)."),
+    ),
+    build=build,
+    default_base_url="https://<brand>.centra.com",
+))

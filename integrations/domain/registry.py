@@ -1,0 +1,111 @@
+"""The registry of connector descriptors: every external system Junipeer can connect, described.
+
+A descriptor says what the rest of the engine needs to know about a system without knowing the
+system: its kind and label, whether it is a source (a shop) or an ERP, the credentials a
+connection holds (and which are secret), how access is granted (an API token or OAuth2), the
+field limits mappings must respect, and how to build its client. `Connection.kind` is validated
+against it, and the forms, the onboarding wizard and the API read their fields from it, so a new
+system is one connector package that registers a descriptor: no migration, no edit elsewhere.
+
+Connector packages register themselves (`integrations/connectors/__init__.py` imports them);
+the domain only holds the registry.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from .errors import SyncError
+
+SOURCE = "source"
+ERP = "erp"
+TOKEN = "token"
+OAUTH2 = "oauth2"
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    name: str
+    label: str
+    secret: bool = True
+    required: bool = True
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
+class OAuth2:
+    """The authorization-code flow of a system (paths relative to the connection's `auth_url`)."""
+
+    authorize_path: str
+    token_path: str
+    revoke_path: str = ""
+    scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # flow kind -> scopes it needs
+    base_scopes: tuple[str, ...] = ()
+
+    def scopes_for(self, flow_kinds) -> list[str]:
+        wanted = set(self.base_scopes)
+        for kind in flow_kinds:
+            wanted.update(self.scopes.get(kind, ()))
+        return sorted(wanted)
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    """What a client is built from: a connection's address, credentials and options, as plain data."""
+
+    key: str  # identifies the connection across workers (shared rate limits, token refresh locks)
+    base_url: str
+    auth_url: str = ""
+    credentials: Mapping = field(default_factory=dict)
+    settings: Mapping = field(default_factory=dict)
+    token_store: object = None  # where an OAuth2 client keeps its tokens (persisted at once)
+
+
+@dataclass(frozen=True)
+class ConnectorDescriptor:
+    kind: str
+    label: str
+    role: str  # SOURCE or ERP
+    auth: str  # TOKEN or OAUTH2
+    credentials: tuple[CredentialField, ...]
+    build: Callable[..., object]  # (ConnectionConfig, **client options) -> client (source) or ERP adapter
+    default_base_url: str = ""
+    default_auth_url: str = ""
+    oauth: OAuth2 | None = None
+    field_limits: Mapping[str, int] = field(default_factory=dict)  # "Customer.ZipCode" -> 10
+
+    @property
+    def required_credentials(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.credentials if f.required)
+
+    @property
+    def secret_credentials(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.credentials if f.secret)
+
+
+_REGISTRY: dict[str, ConnectorDescriptor] = {}
+
+
+def register(descriptor: ConnectorDescriptor) -> ConnectorDescriptor:
+    if descriptor.role not in (SOURCE, ERP) or descriptor.auth not in (TOKEN, OAUTH2):
+        raise ValueError(f"{descriptor.kind}: role {descriptor.role!r} / auth {descriptor.auth!r} is not known")
+    if descriptor.auth == OAUTH2 and descriptor.oauth is None:
+        raise ValueError(f"{descriptor.kind}: an OAuth2 system needs its OAuth2 endpoints")
+    _REGISTRY[descriptor.kind] = descriptor
+    return descriptor
+
+
+def descriptor(kind: str) -> ConnectorDescriptor:
+    """The descriptor of `kind`; an unknown kind is a misconfigured connection, not a crash."""
+    try:
+        return _REGISTRY[kind]
+    except KeyError:
+        raise SyncError("flow_misconfigured", f"No connector is registered for systems of kind {kind!r}.") from None
+
+
+def descriptors(role: str | None = None) -> list[ConnectorDescriptor]:
+    return [d for d in _REGISTRY.values() if role is None or d.role == role]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """Choices for `Connection.kind` (a callable, so a new system changes no migration)."""
+    return [(d.kind, d.label) for d in sorted(_REGISTRY.values(), key=lambda d: d.label)]

@@ -1,0 +1,1 @@
+"""What users and schedules do, over flows, connectors and mappings: thin views call these."""
