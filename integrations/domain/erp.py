@@ -86,7 +86,8 @@ class ERP(Protocol):
 
     def update_article(self, article_number: str, article: Article) -> PushResult: ...
 
-    def set_sales_price(self, article_number: str, price: Decimal, price_list: str) -> None: ...
+    def set_sales_price(self, article_number: str, price: Decimal, price_list: str | None = None) -> None:
+        """The article's sales price on `price_list` (None: the ERP's default list)."""
 
     def stock_levels(self, since: datetime | None = None) -> list[StockLevel]:
         """Stock of the articles changed since `since` (every article when None)."""

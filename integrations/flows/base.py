@@ -61,6 +61,11 @@ class FlowContext:
     def settings(self) -> dict:
         return self.integration.settings
 
+    @property
+    def erp_label(self) -> str:
+        """The ERP's name as users know it (messages say "Fortnox", "Business Central", ...)."""
+        return self.integration.target.system.label
+
     def journals(self) -> list[list]:
         """The exchange journals of every client, to keep on each sync record."""
         return [client.journal for client in self.clients.values()]
@@ -74,6 +79,7 @@ class FlowKind:
 
     def __init__(self, context: FlowContext):
         self.context = context
+        self.erp_label = context.erp_label
 
     def batches(self, cursor: dict) -> Iterator[Batch]:
         raise NotImplementedError

@@ -52,9 +52,9 @@ class CustomersFlow(CentraSourcedFlow):
             raise SyncError("invalid_source_data", f"Customer {record.source_ref} is malformed: {exc!r}") from exc
         number, happened = ensure_customer(self.context, self.erp, customer)
         messages = {
-            "created": f"Created Fortnox customer {number}.",
-            "updated": f"Updated Fortnox customer {number} (changed in Centra).",
-            "matched": f"Matched existing Fortnox customer {number} by organisation number or e-mail; "
+            "created": f"Created {self.erp_label} customer {number}.",
+            "updated": f"Updated {self.erp_label} customer {number} (changed in Centra).",
+            "matched": f"Matched existing {self.erp_label} customer {number} by organisation number or e-mail; "
                        "updated what differed.",
             "unchanged": "Unchanged.",
         }

@@ -18,7 +18,6 @@ from django.utils import timezone
 from mappings.catalog import article_from_size
 
 from ..connectors.centra.catalog import CentraCatalog
-from ..connectors.fortnox.prices import DEFAULT_PRICE_LIST
 from ..domain.documents import Article
 from ..domain.errors import SyncError
 from ..links import get_link, push_once
@@ -51,7 +50,7 @@ class ProductsFlow(FlowKind):
         direction = options.get("direction", "centra_to_fortnox")
         if direction not in DIRECTIONS:
             raise SyncError("flow_misconfigured", (
-                f"Products flow direction {direction!r} is not supported: articles go from Centra to Fortnox "
+                f"Products flow direction {direction!r} is not supported: articles go from Centra to {self.erp_label} "
                 "(direction centra_to_fortnox)."
             ))
         self.article_type = str(options.get("article_type", "STOCK")).upper()
@@ -59,7 +58,7 @@ class ProductsFlow(FlowKind):
             raise SyncError("flow_misconfigured",
                             f"Products flow option article_type is {self.article_type!r}; use STOCK or SERVICE.")
         self.pricelist_name = str(options.get("pricelist") or "")
-        self.price_list = str(options.get("price_list") or DEFAULT_PRICE_LIST)
+        self.price_list = str(options.get("price_list") or "") or None  # None: the ERP's default list
         self._pricelist_id: int | None = None
         self.seen: set[str] = set()  # retried sizes come first; the listing must not repeat them
 
@@ -123,7 +122,7 @@ class ProductsFlow(FlowKind):
                                     sales_price=record.data["price"])
         if not article.article_number:
             raise SyncError("missing_sku", (
-                f"Size {size['id']} ({article.description}) has no SKU in Centra, so it cannot be a Fortnox "
+                f"Size {size['id']} ({article.description}) has no SKU in Centra, so it cannot be a {self.erp_label} "
                 "article: give the product, variant or size a number in Centra."
             ))
         self.erp.check_article_number(article.article_number)
@@ -172,7 +171,8 @@ class ProductsFlow(FlowKind):
             price_note = self._set_price(number, article)
             self._save_fingerprint(link, printed)
             return Outcome(Status.UPDATED, number, (
-                f"Article {number} already existed in Fortnox: linked and updated: {self._summary(article)}{price_note}"
+                f"Article {number} already existed in {self.erp_label}: linked and updated: "
+                f"{self._summary(article)}{price_note}"
             ))
         price_note = self._set_price(number, article)
         self._save_fingerprint(link, printed)
@@ -182,9 +182,11 @@ class ProductsFlow(FlowKind):
         if not self.pricelist_name:
             return ""
         if article.sales_price is None:
-            return f" No price on Centra pricelist {self.pricelist_name!r}: the Fortnox price is left as it is."
+            return (f" No price on Centra pricelist {self.pricelist_name!r}: the {self.erp_label} price is left "
+                    "as it is.")
         self.erp.set_sales_price(number, article.sales_price, self.price_list)
-        return (f" Price {article.sales_price} on Fortnox price list {self.price_list} "
+        price_list = f"price list {self.price_list}" if self.price_list else "default price list"
+        return (f" Price {article.sales_price} on the {self.erp_label} {price_list} "
                 f"(Centra pricelist {self.pricelist_name}).")
 
     def _owner(self, article_number: str) -> RecordLink | None:

@@ -53,13 +53,13 @@ def choose_size(sizes: list[dict]) -> tuple[dict, str]:
     return chosen, f"{chosen.get('SKU')} is on {len(ranked)} Centra products: chose {_describe(chosen)} over {others}."
 
 
-def centra_quantity(quantity: Decimal) -> tuple[int, str]:
-    """Centra holds whole, non-negative units; say so when Fortnox's number had to be changed."""
+def centra_quantity(quantity: Decimal, erp_label: str = "The ERP") -> tuple[int, str]:
+    """Centra holds whole, non-negative units; say so when the ERP's number had to be changed."""
     whole = int(quantity.to_integral_value(rounding=ROUND_FLOOR))
     if whole < 0:
-        return 0, f" Fortnox has {quantity} (oversold); Centra cannot hold negative stock, so it gets 0."
+        return 0, f" {erp_label} has {quantity} (oversold); Centra cannot hold negative stock, so it gets 0."
     if whole != quantity:
-        return whole, f" Fortnox has {quantity}; Centra holds whole units, so it gets {whole}."
+        return whole, f" {erp_label} has {quantity}; Centra holds whole units, so it gets {whole}."
     return whole, ""
 
 
@@ -153,19 +153,21 @@ class StockFlow(FlowKind):
             raise SyncError(
                 "warehouse_missing",
                 f"Centra has no warehouse {self.warehouse_ref!r}." if self.warehouse_ref
-                else "The stock flow has no `warehouse` option: name the Centra warehouse Fortnox stock goes to.",
+                else f"The stock flow has no `warehouse` option: name the Centra warehouse {self.erp_label} stock "
+                     "goes to.",
             )
         return self._warehouse
 
     def process(self, record: SourceRecord) -> Outcome:
         level, sizes = record.data["level"], record.data["sizes"]
         if level is None:
-            return Outcome(Status.SKIPPED, message=f"Article {record.source_id} is gone from Fortnox: nothing to push.")
+            return Outcome(Status.SKIPPED,
+                           message=f"Article {record.source_id} is gone from {self.erp_label}: nothing to push.")
         if not sizes:
             raise SyncError("sku_not_in_centra", self._no_size_message(level))
         size, choice = choose_size(sizes)
         warehouse = self.warehouse()
-        quantity, quantity_note = centra_quantity(level.quantity)
+        quantity, quantity_note = centra_quantity(level.quantity, self.erp_label)
         pushed = f"size {size['id']} warehouse {warehouse['id']} quantity {quantity}"
         where = f"Centra size {size['id']} ({size.get('SKU') or 'no SKU'}) in warehouse {warehouse['name']}"
         if size.get("SKU") != level.article_number:
@@ -178,17 +180,17 @@ class StockFlow(FlowKind):
             if centra_has == quantity:
                 self._remember(level, size, pushed)
                 return Outcome(Status.SKIPPED, str(size["id"]), f"{where} is in step: {quantity}.")
-            self._push(warehouse, size, quantity, "Junipeer: nightly reconciliation with Fortnox")
+            self._push(warehouse, size, quantity, f"Junipeer: nightly reconciliation with {self.erp_label}")
             self._remember(level, size, pushed)
             self.corrected += 1
             return Outcome(Status.UPDATED, str(size["id"]), (
-                f"Drift: Centra had {centra_has}, Fortnox has {quantity}. {where} corrected "
+                f"Drift: Centra had {centra_has}, {self.erp_label} has {quantity}. {where} corrected "
                 f"(correction {self.corrected} of {self.compared} SKUs compared so far).{quantity_note} {choice}"
             ).strip())
         link = get_link(self.context.integration, self.object_type, level.article_number)
         if link and link.fingerprint == pushed:
             return Outcome(Status.SKIPPED, str(size["id"]), f"{where} already has {quantity}.")
-        self._push(warehouse, size, quantity, "Junipeer: stock from Fortnox")
+        self._push(warehouse, size, quantity, f"Junipeer: stock from {self.erp_label}")
         self._remember(level, size, pushed)
         return Outcome(Status.UPDATED, str(size["id"]),
                        f"{where} set to {quantity}.{quantity_note} {choice}".strip())
@@ -205,15 +207,15 @@ class StockFlow(FlowKind):
         )
 
     def _no_size_message(self, level: StockLevel) -> str:
-        article = f"Fortnox article {level.article_number}, {level.description!r}"
+        article = f"{self.erp_label} article {level.article_number}, {level.description!r}"
         if self.match_on == "ean":
             if not level.ean:
                 return (f"{article} has no EAN, and this flow matches Centra sizes by EAN: add the EAN in "
-                        "Fortnox, or set the flow option match_on to sku_then_ean.")
+                        f"{self.erp_label}, or set the flow option match_on to sku_then_ean.")
             return f"No Centra product size has EAN {level.ean} ({article}): give the size this EAN in Centra."
         if self.match_on == "sku":
             return (f"No Centra product size has SKU {level.article_number} ({article}). Give the size this SKU "
                     "in Centra, or set the flow option match_on to sku_then_ean if the EANs agree.")
         tried = f"SKU {level.article_number}" + (f" or EAN {level.ean}" if level.ean else "")
         return (f"No Centra product size has {tried} ({article}). Give the size this SKU in Centra, or give "
-                "the Fortnox article the size's EAN.")
+                f"the {self.erp_label} article the size's EAN.")

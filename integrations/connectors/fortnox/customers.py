@@ -9,6 +9,10 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _org_digits(value) -> str:
+    return "".join(character for character in _text(value) if character.isalnum()).upper()
+
+
 class CustomersMixin:
     # --- customers --------------------------------------------------------------------------
 
@@ -35,12 +39,13 @@ class CustomersMixin:
         return {"Customer": self.customer_payload(customer)}
 
     def find_customers_by_organisation_number(self, number: str) -> list[str]:
-        wanted = _text(number).replace("-", "")
+        """Fortnox searches by substring and keeps the number as typed ("556677-8899" or not):
+        search by its first six digits, then compare the numbers without dashes or spaces."""
+        wanted = _org_digits(number)
         if not wanted:
             return []
-        items = self.client.list_all("customers", "Customers", organisationnumber=number)
-        return [str(c["CustomerNumber"]) for c in items
-                if _text(c.get("OrganisationNumber")).replace("-", "") == wanted]
+        items = self.client.list_all("customers", "Customers", organisationnumber=wanted[:6])
+        return [str(c["CustomerNumber"]) for c in items if _org_digits(c.get("OrganisationNumber")) == wanted]
 
     def find_customers_by_email(self, email: str) -> list[str]:
         """Customer numbers whose e-mail equals `email` (Fortnox searches by substring)."""

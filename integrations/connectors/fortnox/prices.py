@@ -21,8 +21,9 @@ class PricesMixin:
         if not self._price_lists[code]:
             raise SyncError("price_list_missing", f"Fortnox has no price list {code!r}.")
 
-    def set_sales_price(self, article_number: str, price: Decimal, price_list: str = DEFAULT_PRICE_LIST) -> None:
-        """The article's from-0 price on `price_list`: updated if there is one, else created."""
+    def set_sales_price(self, article_number: str, price: Decimal, price_list: str | None = None) -> None:
+        """The article's from-0 price on `price_list` (default "A"): updated if there is one, else created."""
+        price_list = price_list or DEFAULT_PRICE_LIST
         self.check_price_list(price_list)
         path = f"prices/{price_list}/{article_number}/0"
         if self.client.get_or_none(path) is None:
