@@ -238,5 +238,5 @@ def test_demo_products_run_writes_the_sek_pricelist_to_fortnox_price_list_a(live
     assert {number: fortnox.price_of(tenant, number, "A") for number in (
         "WC100CAM38", "WC100CAM40", "WS200", "LS300WHTS", "LS300WHTL", "SOCK900")} == {
         "WC100CAM38": 1500, "WC100CAM40": 1500, "WS200": 149, "LS300WHTS": 379, "LS300WHTL": 379, "SOCK900": 129}
-    assert "Price 1500.00 on the Fortnox default price list (Centra pricelist SEK)" in SyncRecord.objects.get(
+    assert "Price 1500.00 on the Fortnox price list A (Centra pricelist SEK)" in SyncRecord.objects.get(
         run=run, source_ref="WC100CAM40").message
