@@ -46,8 +46,8 @@ def _documents(flow, source, erp, mapping, source_id: str) -> dict:
             for shipment in order.get("shipments") or []:
                 if str(shipment.get("id")) == source_id:
                     invoice = invoice_from_shipment(order, shipment, mapping)
-                    return {"Customer": erp.customer_payload(invoice.customer),
-                            **erp.invoice_payload(invoice, _customer_number(flow, invoice.customer))}
+                    return {**erp.render_customer(invoice.customer),
+                            **erp.render_invoice(invoice, _customer_number(flow, invoice.customer))}
         raise SyncError("not_found", f"Centra has no shipment {source_id}.")
     if flow.kind == Flow.Kind.REFUNDS:
         returns = source.returns_by_id([source_id]) if source_id.isdigit() else []
@@ -57,8 +57,8 @@ def _documents(flow, source, erp, mapping, source_id: str) -> dict:
         link = get_link(flow.integration, "invoice", shipment_id)
         original = link.target_id if link and link.is_linked else f"(invoice of shipment {shipment_id})"
         credit = credit_invoice_from_return(returns[0], mapping, original, invoice_booking(link))
-        return {"Customer": erp.customer_payload(credit.customer),
-                **erp.invoice_payload(credit, _customer_number(flow, credit.customer))}
+        return {**erp.render_customer(credit.customer),
+                **erp.render_invoice(credit, _customer_number(flow, credit.customer))}
     if flow.kind == Flow.Kind.CUSTOMERS:
         customers = source.customers_by_id([source_id]) if source_id.isdigit() else []
         if not customers:
@@ -66,6 +66,6 @@ def _documents(flow, source, erp, mapping, source_id: str) -> dict:
         record = customers[0]
         customer = customer_from_fields(mapping.mappings.apply(record).get("Customer", {}),
                                         source_id=customer_source_id(record, record.get("email") or ""),
-                                        what=f"Customer {source_id}")
-        return {"Customer": erp.customer_payload(customer)}
+                                        what=f"Customer {source_id}", is_company=None)
+        return erp.render_customer(customer)
     raise SyncError("flow_misconfigured", f"The {flow.kind} flow has no preview.")

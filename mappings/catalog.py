@@ -1,7 +1,8 @@
 """Centra catalog -> domain documents: one product size becomes one article.
 
 The article number is the size's SKU (Centra derives it from product + variant + size numbers);
-the description names the product, variant and size so a bookkeeper can tell sizes apart.
+the description names the product, variant and size so a bookkeeper can tell sizes apart (the
+ERP adapter cuts it to what its ERP accepts).
 """
 
 from decimal import Decimal
@@ -9,14 +10,12 @@ from decimal import Decimal
 from integrations.domain.documents import Article
 from integrations.domain.money import round_money
 
-from .transforms import text, truncate
-
-DESCRIPTION_MAX = 200  # Fortnox's Article.Description limit (fortnox.md §5.4)
+from .transforms import text
 
 
 def article_description(product: dict, variant: dict, size: dict) -> str:
     parts = [text(product.get("name")), text(variant.get("name")), text(size.get("description"))]
-    return truncate(" ".join(part.strip() for part in parts if part and part.strip()), DESCRIPTION_MAX)
+    return " ".join(part.strip() for part in parts if part and part.strip())
 
 
 def article_from_size(product: dict, variant: dict, size: dict, *, service: bool = False,

@@ -21,6 +21,7 @@ from mappings.centra import MappingContext
 
 from ..connectors.centra import CentraClient, CentraEvents
 from .base import Batch, FlowKind
+from .cursors import CentraCursor
 
 logger = logging.getLogger(__name__)
 
@@ -55,35 +56,30 @@ class CentraChanges:
         self.page_size = page_size
         self.backfill_days = backfill_days
 
-    def batches(self, cursor: dict) -> Iterator[tuple[list[dict], dict, object]]:
-        cursor = dict(cursor or {})
+    def batches(self, cursor: CentraCursor) -> Iterator[tuple[list[dict], CentraCursor, object]]:
         if self.use_events:
-            if not cursor.get("listening"):
+            if not cursor.listening:
                 self.events.listen([self.source.event_type])
-                cursor["listening"] = True
-            if not cursor.get("backfilled"):
-                yield from self._sweep(cursor, done={"listening": True, "backfilled": True})
-                cursor = {"listening": True, "backfilled": True}
+                cursor = cursor.but(listening=True)
+            if not cursor.backfilled:
+                yield from self._sweep(cursor, done=CentraCursor(listening=True, backfilled=True))
+                cursor = CentraCursor(listening=True, backfilled=True)
             yield from self._events(cursor)
         else:
-            yield from self._sweep(cursor, done=None)
+            yield from self._sweep(cursor, done=CentraCursor())
 
     # --- sweep ------------------------------------------------------------------------------
 
-    def _sweep(self, cursor: dict, done: dict | None):
+    def _sweep(self, cursor: CentraCursor, done: CentraCursor):
         """Records changed since the previous run began (less the overlap), page by page."""
         now = timezone.now()
-        run_from = cursor.get("run_from") or _iso(now)
-        since = cursor.get("since") or _iso(now - timedelta(days=self.backfill_days))
+        run_from = cursor.run_from or _iso(now)
+        since = cursor.since or _iso(now - timedelta(days=self.backfill_days))
         window_from = _iso(datetime.fromisoformat(since) - OVERLAP)
-        base = {"since": since, "run_from": run_from}
-        for number, records in self._pages({self.source.window_field: {"from": window_from}},
-                                           int(cursor.get("page", 1))):
-            yield records, {**base, "page": number + 1}, None
-        final = {"since": run_from}
-        if done:
-            final.update(done)
-        yield [], final, None
+        reading = cursor.but(since=since, run_from=run_from)
+        for number, records in self._pages({self.source.window_field: {"from": window_from}}, cursor.page):
+            yield records, reading.but(page=number + 1), None
+        yield [], done.but(since=run_from), None
 
     def _pages(self, where: dict, start: int):
         page = start
@@ -97,7 +93,7 @@ class CentraChanges:
 
     # --- events -----------------------------------------------------------------------------
 
-    def _events(self, cursor: dict):
+    def _events(self, cursor: CentraCursor):
         while True:
             events = self.events.pending([self.source.event_type], self.page_size)
             if not events:
@@ -112,7 +108,7 @@ class CentraChanges:
             fetch = self.source.from_event_refs or self.source.by_ids
             records = fetch(refs) if refs else []
             ids = [event["id"] for event in events]
-            yield records, dict(cursor), (lambda ids=ids: self.events.confirm(ids))
+            yield records, cursor, (lambda ids=ids: self.events.confirm(ids))
             if len(events) < self.page_size:
                 return
 
@@ -155,8 +151,9 @@ class CentraSourcedFlow(FlowKind):
         self.seen.add(key)
         return True
 
-    def batches(self, cursor):
+    def batches(self, stored: dict):
+        cursor = CentraCursor.load(stored)
         if self.context.full:  # the whole backfill window again, keeping the events subscription
-            cursor = {key: value for key, value in cursor.items() if key == "listening"}
+            cursor = CentraCursor(listening=cursor.listening)
         for raw, next_cursor, on_done in self.changes.batches(cursor):
-            yield Batch(self.records(raw), next_cursor, on_done)
+            yield Batch(self.records(raw), next_cursor.dump(), on_done)

@@ -23,6 +23,7 @@ from ..domain.errors import SyncError
 from ..links import get_link, push_once
 from ..models import Flow, RecordLink, SyncRecord
 from .base import Batch, FlowKind, Outcome, SourceRecord
+from .cursors import ProductsCursor
 
 DIRECTIONS = ("centra_to_fortnox",)
 ARTICLE_TYPES = ("STOCK", "SERVICE")
@@ -64,18 +65,19 @@ class ProductsFlow(FlowKind):
 
     # --- fetching ---------------------------------------------------------------------------
 
-    def batches(self, cursor):
+    def batches(self, stored: dict):
         """Products changed since the last run, by id so pages never shift backwards mid-run."""
-        run_from = cursor.get("run_from") or _iso(timezone.now() - OVERLAP)
-        updated_from = None if self.context.full else cursor.get("updated_from")
-        page = int(cursor.get("page") or 1)
+        cursor = ProductsCursor.load(stored)
+        run_from = cursor.run_from or _iso(timezone.now() - OVERLAP)
+        updated_from = None if self.context.full else cursor.updated_from
+        page = cursor.page
         limit = self.context.flow.batch_size
         while True:
             products = self.catalog.products_page(updated_from=updated_from, page=page, limit=limit)
             last = len(products) < limit
-            done = {"updated_from": run_from} if last else {
-                "updated_from": updated_from, "run_from": run_from, "page": page + 1}
-            yield Batch(self._records(products), done)
+            done = ProductsCursor(updated_from=run_from) if last else ProductsCursor(
+                updated_from=updated_from, run_from=run_from, page=page + 1)
+            yield Batch(self._records(products), done.dump())
             if last:
                 return
             page += 1

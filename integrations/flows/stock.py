@@ -21,6 +21,7 @@ from ..domain.errors import SyncError
 from ..links import get_link
 from ..models import Flow, RecordLink, SyncRecord
 from .base import Batch, FlowKind, Outcome, SourceRecord, chunked
+from .cursors import StockCursor
 
 OVERLAP = timedelta(minutes=5)
 MATCH_ON = ("sku", "ean", "sku_then_ean")
@@ -85,25 +86,26 @@ class StockFlow(FlowKind):
 
     # --- fetching ---------------------------------------------------------------------------
 
-    def batches(self, cursor):
+    def batches(self, stored: dict):
         """A first run has nothing to go by but Centra's own numbers: it reconciles, like a full pass."""
+        cursor = StockCursor.load(stored)
         started = timezone.now()
-        self.full = self.context.full or not cursor.get("modified_since")
-        since = None if self.full else cursor.get("modified_since")
+        self.full = self.context.full or not cursor.modified_since
+        since = None if self.full else cursor.modified_since
         levels = self.erp.stock_levels(datetime.fromisoformat(since) if since else None)
-        done = {**cursor, "modified_since": (started - OVERLAP).isoformat(timespec="seconds")}
+        done = cursor.but(modified_since=(started - OVERLAP).isoformat(timespec="seconds"))
         size = self.context.flow.batch_size
         chunks = chunked(levels, size) or [[]]
         for index, chunk in enumerate(chunks):
-            # Fortnox cannot sort by change time: only a finished listing moves the cursor on.
-            yield Batch(self._records(chunk), done if index == len(chunks) - 1 else cursor)
+            # An ERP listing is not sorted by change time: only a finished listing moves the cursor on.
+            yield Batch(self._records(chunk), (done if index == len(chunks) - 1 else cursor).dump())
 
     def checkpoint(self, batch: Batch) -> dict:
         if not self.full:
             return batch.cursor
-        return {**batch.cursor, "reconciliation": {
+        return StockCursor.load(batch.cursor).but(reconciliation={
             "run": self.context.run.pk, "compared": self.compared, "corrected": self.corrected,
-        }}
+        }).dump()
 
     def refetch(self, records):
         found = {}
