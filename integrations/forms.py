@@ -3,6 +3,7 @@
 from django import forms
 
 from .connections import set_credentials
+from .connectors.urlsafety import url_problem
 from .models import Connection
 
 SECRET_FIELDS = {
@@ -36,6 +37,20 @@ class ConnectionForm(forms.ModelForm):
     class Meta:
         model = Connection
         fields = ["organization", "name", "kind", "base_url", "auth_url", "settings"]
+
+    # An address Junipeer may not call is a field error now, not failed records later.
+    def clean_base_url(self):
+        return self._outbound_url("base_url")
+
+    def clean_auth_url(self):
+        return self._outbound_url("auth_url")
+
+    def _outbound_url(self, name: str) -> str:
+        url = self.cleaned_data.get(name)
+        error = url_problem(url) if url else None
+        if error:
+            raise forms.ValidationError(error, code="unsafe_url")
+        return url
 
     def save(self, commit=True):
         connection = super().save(commit=commit)

@@ -36,6 +36,13 @@ CREDENTIALS_KEYS = env.list("CREDENTIALS_KEY", default=[DEV_CREDENTIALS_KEY])
 # The local Centra and Fortnox simulators under /sandbox/. Off in production.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
 
+# Outbound URL safety (integrations/connectors/urlsafety.py): production calls only https:// hosts
+# with public addresses, whatever the environment says. Development and test also allow http://
+# and local hosts, where the sandbox runs on 127.0.0.1 under the app itself (set False to try
+# production's rules locally).
+OUTBOUND_ALLOW_HTTP = not PRODUCTION and env.bool("OUTBOUND_ALLOW_HTTP", default=True)
+OUTBOUND_ALLOW_PRIVATE_HOSTS = not PRODUCTION and env.bool("OUTBOUND_ALLOW_PRIVATE_HOSTS", default=True)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
