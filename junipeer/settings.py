@@ -175,3 +175,19 @@ ALERT_FAILED_SHARE = env.float("ALERT_FAILED_SHARE", default=0.2)
 HEALTH_CHECK_MINUTES = env.int("HEALTH_CHECK_MINUTES", default=5)
 # The daily reconciliation report of yesterday (shipments/returns against ERP documents).
 RECONCILIATION_CRON = env("RECONCILIATION_CRON", default="30 4 * * *")
+
+# Retention (integrations/retention.py), purged daily at RETENTION_CRON in batches of
+# RETENTION_BATCH_SIZE rows. Days per table; 0 keeps that table forever. An open failed record
+# (and its run) is never purged, a received webhook event not yet processed neither, and record
+# links (the exactly-once guard) never are. A run stays while any of its records does.
+RETENTION_BODIES_DAYS = env.int("RETENTION_BODIES_DAYS", default=30)  # request/response of sync records
+RETENTION_RECORDS_DAYS = env.int("RETENTION_RECORDS_DAYS", default=180)
+RETENTION_RUNS_DAYS = env.int("RETENTION_RUNS_DAYS", default=365)
+RETENTION_WEBHOOK_EVENTS_DAYS = env.int("RETENTION_WEBHOOK_EVENTS_DAYS", default=30)
+RETENTION_ALERTS_DAYS = env.int("RETENTION_ALERTS_DAYS", default=90)  # counted from when they were resolved
+RETENTION_REPORTS_DAYS = env.int("RETENTION_REPORTS_DAYS", default=400)  # reconciliation reports, by their day
+RETENTION_TASK_RESULTS_DAYS = env.int("RETENTION_TASK_RESULTS_DAYS", default=30)  # django-q2 successes/failures
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
+RETENTION_CRON = env("RETENTION_CRON", default="15 3 * * *")
+# Webhook calls accepted per integration (requests/seconds); more answer 429 with Retry-After.
+WEBHOOK_RATE_LIMIT = env("WEBHOOK_RATE_LIMIT", default="100/10")

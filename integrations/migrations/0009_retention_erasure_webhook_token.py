@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             name='WebhookRefusal',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('wrong_token', 'Wrong token in the URL'), ('unsigned', 'No signature'), ('bad_signature', 'Bad, malformed or expired signature'), ('no_secret', 'No webhook secret configured'), ('too_large', 'Body over the size limit'), ('throttled', 'Over the rate limit')], max_length=16)),
+                ('reason', models.CharField(choices=[('wrong_token', 'Wrong token in the URL'), ('unsigned', 'No signature'), ('bad_signature', 'Bad, malformed or expired signature'), ('no_secret', 'No webhook secret configured'), ('too_large', 'Body over the size limit, or of unreadable length'), ('throttled', 'Over the rate limit')], max_length=16)),
                 ('count', models.PositiveBigIntegerField(default=0)),
                 ('first_at', models.DateTimeField(auto_now_add=True)),
                 ('last_at', models.DateTimeField(blank=True, null=True)),

@@ -220,7 +220,7 @@ class WebhookRefusal(models.Model):
         UNSIGNED = "unsigned", "No signature"
         BAD_SIGNATURE = "bad_signature", "Bad, malformed or expired signature"
         NO_SECRET = "no_secret", "No webhook secret configured"
-        TOO_LARGE = "too_large", "Body over the size limit"
+        TOO_LARGE = "too_large", "Body over the size limit, or of unreadable length"
         THROTTLED = "throttled", "Over the rate limit"
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="webhook_refusals")
