@@ -10,9 +10,10 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
-from django_q.models import Schedule
+from django_q.models import Schedule, Task
 from django_q.tasks import async_chain, async_task
 
+from . import retention
 from .connections import check_connection
 from .connectors.ratelimit import Limit, shared_limiter
 from .errors import SyncError
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 DUE_FLOWS_SCHEDULE = "junipeer: run due flows"
 HEALTH_SCHEDULE = "junipeer: check connections"
 RECONCILIATION_SCHEDULE = "junipeer: reconcile yesterday"
+RETENTION_SCHEDULE = "junipeer: purge expired data"
 
 
 def runnable_flows():
@@ -169,9 +171,23 @@ def reconcile_day_task(integration_id: int, day: str, again: bool = False) -> st
             f"queued for catch-up; runs queued: {', '.join(flow.kind for flow in runs) or 'none'}")
 
 
+def task_results_rule() -> retention.Rule:
+    """django-q2's stored results (successes and failures), by when the task stopped."""
+    return retention.Rule("task results", "RETENTION_TASK_RESULTS_DAYS",
+                          lambda cutoff, now: Task.objects.filter(stopped__lt=cutoff))
+
+
+def purge_expired_data() -> str:
+    """The daily retention pass (integrations/retention.py). Idempotent, in short batches, and it
+    stops at 80 % of the task timeout so django-q2 never kills it (nor, since `retry` exceeds
+    `timeout`, hands it to a second worker); the next day's pass goes on. Returns the counts."""
+    report = retention.purge(extra=[task_results_rule()], budget_seconds=settings.Q_TASK_TIMEOUT * 0.8)
+    return str(report)
+
+
 def ensure_schedules(**kwargs) -> None:
-    """The minute tick that enqueues due flows, and the nightly stock reconciliations (idempotent;
-    run after every migrate and whenever flows change)."""
+    """The minute tick that enqueues due flows, the nightly stock reconciliations and the daily
+    retention purge (idempotent; run after every migrate and whenever flows change)."""
     from .schedules import ensure_stock_reconciliation_schedules
 
     Schedule.objects.update_or_create(
@@ -189,5 +205,11 @@ def ensure_schedules(**kwargs) -> None:
         defaults={"func": "integrations.tasks.reconcile_yesterday"},
         create_defaults={"func": "integrations.tasks.reconcile_yesterday", "schedule_type": Schedule.CRON,
                          "cron": settings.RECONCILIATION_CRON, "repeats": -1},
+    )
+    Schedule.objects.update_or_create(  # the cron, once set, is the operator's
+        name=RETENTION_SCHEDULE,
+        defaults={"func": "integrations.tasks.purge_expired_data"},
+        create_defaults={"func": "integrations.tasks.purge_expired_data", "schedule_type": Schedule.CRON,
+                         "cron": settings.RETENTION_CRON, "repeats": -1},
     )
     ensure_stock_reconciliation_schedules()
