@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
+# Unset, DJANGO_ENV means production (junipeer/settings.py): every target here says what it runs as.
+run migrate seed chaos: export DJANGO_ENV = development
+test test-services: export DJANGO_ENV = test
+
 .PHONY: run test test-services lint chaos chromium install install-dev migrate seed
 
 $(BIN)/python:
