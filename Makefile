@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
+# Unset, DJANGO_ENV means production (junipeer/settings.py): every target here says what it runs as.
+run migrate seed chaos: export DJANGO_ENV = development
+test test-services: export DJANGO_ENV = test
+
 .PHONY: run test test-services lint chaos chromium install install-dev migrate seed
 
 $(BIN)/python:
@@ -46,8 +50,10 @@ test-services: install-dev chromium
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
 	$(BIN)/pytest
 
+## Style (ruff) and the layers (import-linter contracts in pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## The fault-injection suite: real workers against the sandbox under faults; prints figures.
 chaos: install-dev

@@ -136,7 +136,7 @@ def set_due_flows_tick(seconds: int) -> None:
     from django.utils import timezone
     from django_q.models import Schedule
 
-    from integrations.tasks import DUE_FLOWS_SCHEDULE
+    from integrations.queue import DUE_FLOWS_SCHEDULE
 
     if seconds < 1 or 60 % seconds:
         raise ValueError(f"a tick of {seconds} s does not divide a minute evenly")

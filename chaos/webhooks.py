@@ -12,13 +12,21 @@ from importlib.util import find_spec
 from random import Random
 
 import requests
-from django.urls import Resolver404, resolve
+from django.urls import NoReverseMatch, Resolver404, resolve
 
+from integrations.models import Integration
 from sandbox.centra.webhooks import encode_body, sign
 
 PER_CALL = 50
 REDELIVER_EVERY = 4  # every 4th call is delivered twice, as Centra does after a timed-out delivery
 TIMEOUT_SECONDS = 10
+
+
+def webhook_path(slug: str) -> str:
+    """The integration's webhook path, with its secret token, as the console shows it."""
+    from integrations.webhooks import webhook_path as path_of
+
+    return path_of(Integration.objects.get(slug=slug))
 
 
 def endpoint_missing(slug: str) -> str | None:
@@ -28,11 +36,12 @@ def endpoint_missing(slug: str) -> str | None:
     """
     if find_spec("integrations.webhooks") is None:
         return "integrations/webhooks.py does not exist"
-    path = f"/hooks/centra/{slug}/"
     try:
+        path = webhook_path(slug)
         resolve(path)
-    except Resolver404:
-        return f"POST {path} is not routed (the site's URLconf does not include integrations.urls)"
+    except (NoReverseMatch, Resolver404):
+        return (f"POST /hooks/centra/{slug}/<token>/ is not routed "
+                "(the site's URLconf does not include integrations.urls)")
     return None
 
 
@@ -40,7 +49,7 @@ class Flood:
     """Sends `total` distinct events in calls of PER_CALL, a few calls per tick, some of them twice."""
 
     def __init__(self, site_url: str, slug: str, secret: str, total: int, rng: Random):
-        self.url = f"{site_url}/hooks/centra/{slug}/"
+        self.url = f"{site_url}{webhook_path(slug)}"
         self.secret = secret
         self.total = total
         self.rng = rng

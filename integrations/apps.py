@@ -8,6 +8,6 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from . import connectors  # noqa: F401  (each connector registers its descriptor)
-        from .tasks import ensure_schedules
+        from .queue import ensure_schedules
 
         post_migrate.connect(ensure_schedules, sender=self)

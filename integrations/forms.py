@@ -7,6 +7,7 @@ labelled with the system, so a new system adds its boxes without a change here.
 from django import forms
 
 from .connections import set_credentials
+from .connectors.urlsafety import url_problem
 from .domain.registry import descriptors
 from .models import Connection
 
@@ -57,6 +58,19 @@ class BaseConnectionForm(forms.ModelForm):
             for name in foreign:
                 self.add_error(name, f"A {system.label} connection has no {self.fields[name].label.lower()}.")
         return cleaned
+    # An address Junipeer may not call is a field error now, not failed records later.
+    def clean_base_url(self):
+        return self._outbound_url("base_url")
+
+    def clean_auth_url(self):
+        return self._outbound_url("auth_url")
+
+    def _outbound_url(self, name: str) -> str:
+        url = self.cleaned_data.get(name)
+        error = url_problem(url) if url else None
+        if error:
+            raise forms.ValidationError(error, code="unsafe_url")
+        return url
 
     def save(self, commit=True):
         connection = super().save(commit=commit)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from . import audit
 from .domain.errors import describe
 from .models import Flow, SyncRecord, SyncRun
+from .queue import enqueue_flow
 
 BACKOFF_SECONDS = [60, 300, 900, 3600, 4 * 3600, 12 * 3600]
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
@@ -44,8 +45,6 @@ def due_failures(flow: Flow, now=None):
 
 def retry(records, *, user=None) -> int:
     """Make open failures due now and queue a run of each flow concerned. Returns how many."""
-    from .tasks import enqueue_flow
-
     records = open_failures().filter(pk__in=records.values("pk"))
     flow_ids = set(records.values_list("run__flow", flat=True))
     count = records.update(next_retry_at=timezone.now(), dead=False)

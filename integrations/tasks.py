@@ -1,4 +1,4 @@
-"""django-q2 entry points and schedules.
+"""The task entry points django-q2 runs (queued and scheduled through `queue.py`).
 
 Tasks are idempotent: a run takes the flow's run lock (one running run per flow) and every push
 goes through record links, so a task handed out twice does no harm.
@@ -10,22 +10,18 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
-from django_q.models import Schedule
-from django_q.tasks import async_chain, async_task
 
+from . import retention
 from .connections import check_connection
 from .connectors.ratelimit import Limit, shared_limiter
 from .domain.errors import SyncError
 from .flows.runner import RunInProgress, run_flow
 from .models import Connection, Flow, Integration, ReconciliationReport, SyncRun
+from .queue import enqueue_flow, enqueue_reconciliation, task_results
 from .reconciliation import ClaimLost, ReconciliationBusy, catch_up_flows, reconcile
 from .webhooks import pending_run_key
 
 logger = logging.getLogger(__name__)
-
-DUE_FLOWS_SCHEDULE = "junipeer: run due flows"
-HEALTH_SCHEDULE = "junipeer: check connections"
-RECONCILIATION_SCHEDULE = "junipeer: reconcile yesterday"
 
 
 def runnable_flows():
@@ -49,25 +45,6 @@ def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: b
     except RunInProgress:
         return f"{Flow.objects.get(pk=flow_id)} is already running"
     return f"{flow}: {run.status} {run.summary}"
-
-
-def enqueue_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL) -> str:
-    return async_task(
-        "integrations.tasks.run_flow_task", flow.pk, trigger,
-        task_name=f"{flow} ({trigger})", group=f"flow-{flow.pk}",
-    )
-
-
-# Flows that depend on others run after them: invoices need customers, credits need invoices.
-FLOW_ORDER = [Flow.Kind.PRODUCTS, Flow.Kind.CUSTOMERS, Flow.Kind.ORDERS, Flow.Kind.REFUNDS, Flow.Kind.STOCK]
-
-
-def enqueue_first_sync(integration: Integration) -> list[str]:
-    """Every enabled flow once, one after the other in dependency order (one chained task)."""
-    flows = sorted(integration.flows.filter(enabled=True), key=lambda flow: FLOW_ORDER.index(flow.kind))
-    async_chain([("integrations.tasks.run_flow_task", (flow.pk, SyncRun.Trigger.MANUAL)) for flow in flows],
-                group=f"first-sync-{integration.pk}")
-    return [flow.kind for flow in flows]
 
 
 def queued_run_slot() -> Limit:
@@ -121,13 +98,6 @@ def check_connections() -> str:
 RECONCILIATION_RESUME_DAYS = 7
 
 
-def enqueue_reconciliation(integration: Integration, day: date, *, again: bool = False) -> str:
-    return async_task(
-        "integrations.tasks.reconcile_day_task", integration.pk, day.isoformat(), again,
-        task_name=f"reconcile {integration.slug} {day}", group=f"reconcile-{integration.pk}",
-    )
-
-
 def reconcile_yesterday() -> str:
     """The nightly schedule: one task per live integration for yesterday, plus one for each recent
     day a killed task left unfinished (django-q gives up on a task that failed or timed out)."""
@@ -169,25 +139,15 @@ def reconcile_day_task(integration_id: int, day: str, again: bool = False) -> st
             f"queued for catch-up; runs queued: {', '.join(flow.kind for flow in runs) or 'none'}")
 
 
-def ensure_schedules(**kwargs) -> None:
-    """The minute tick that enqueues due flows, and the nightly stock reconciliations (idempotent;
-    run after every migrate and whenever flows change)."""
-    from .schedules import ensure_stock_reconciliation_schedules
+def task_results_rule() -> retention.Rule:
+    """django-q2's stored results (successes and failures), by when the task stopped."""
+    return retention.Rule("task results", "RETENTION_TASK_RESULTS_DAYS",
+                          lambda cutoff, now: task_results(cutoff))
 
-    Schedule.objects.update_or_create(
-        name=DUE_FLOWS_SCHEDULE,
-        defaults={"func": "integrations.tasks.run_due_flows", "schedule_type": Schedule.MINUTES, "minutes": 1,
-                  "repeats": -1},
-    )
-    Schedule.objects.update_or_create(
-        name=HEALTH_SCHEDULE,
-        defaults={"func": "integrations.tasks.check_connections", "schedule_type": Schedule.MINUTES,
-                  "minutes": settings.HEALTH_CHECK_MINUTES, "repeats": -1},
-    )
-    Schedule.objects.update_or_create(  # the cron, once set, is the operator's
-        name=RECONCILIATION_SCHEDULE,
-        defaults={"func": "integrations.tasks.reconcile_yesterday"},
-        create_defaults={"func": "integrations.tasks.reconcile_yesterday", "schedule_type": Schedule.CRON,
-                         "cron": settings.RECONCILIATION_CRON, "repeats": -1},
-    )
-    ensure_stock_reconciliation_schedules()
+
+def purge_expired_data() -> str:
+    """The daily retention pass (integrations/retention.py). Idempotent, in short batches, and it
+    stops at 80 % of the task timeout so django-q2 never kills it (nor, since `retry` exceeds
+    `timeout`, hands it to a second worker); the next day's pass goes on. Returns the counts."""
+    report = retention.purge(extra=[task_results_rule()], budget_seconds=settings.Q_TASK_TIMEOUT * 0.8)
+    return str(report)

@@ -8,7 +8,8 @@ from . import reconnect_views, webhooks
 app_name = "integrations"
 
 urlpatterns = [
-    path("hooks/centra/<slug:slug>/", webhooks.centra_webhook, name="centra-webhook"),
+    # The token is the integration's secret: the slug alone reaches nothing (404).
+    path("hooks/centra/<slug:slug>/<str:token>/", webhooks.centra_webhook, name="centra-webhook"),
     path("connections/<int:pk>/reconnect/", reconnect_views.start, name="reconnect"),
     path("oauth/callback/", reconnect_views.callback, name="oauth-callback"),
 ]

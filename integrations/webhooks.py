@@ -3,10 +3,16 @@
 Centra's Webhook plugin POSTs one form field, `payload=<url-encoded JSON>`, whose events carry
 ids only, signed `X-Centra-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
 
-- Every call is stored before it is answered. Accepted events become RECEIVED rows, deduplicated
-  by an id derived from type, id, action and date (Centra sends no event id, and redelivers).
-  A call that is unsigned, badly signed, stale or unparseable gets a 4xx (never a 500) and one
-  REJECTED row with the reason and the start of its raw body; none of it is processed.
+- The URL is `hooks/centra/<slug>/<token>/`: the token is a secret per integration, compared in
+  constant time, so the slug alone (which shows in the console and in links) reaches nothing.
+- Only a caller that proves itself is stored. A call with a wrong token, no or a bad signature, a
+  body over the size limit, or over the integration's rate (WEBHOOK_RATE_LIMIT, answered 429 with
+  Retry-After) is refused, counted per integration and reason (`WebhookRefusal`) and logged, and
+  its body is kept nowhere: otherwise anyone who learns the URL could fill the database.
+- Every signed call is stored before it is answered. Accepted events become RECEIVED rows,
+  deduplicated by an id derived from type, id, action and date (Centra sends no event id, and
+  redelivers). A signed call that is unparseable gets a 400 (never a 500) and one REJECTED row
+  with the reason and the start of its raw body; none of it is processed.
 - The view never runs a flow. It asks for a run of each flow its events concern, and at most one
   such run waits per flow: a one-slot window in the shared rate limiter, released when a run
   picks up the pending events. A flood of events therefore gives a handful of runs.
@@ -21,6 +27,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -29,18 +36,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
-from django.db.models import Min
-from django.http import HttpRequest, JsonResponse
+from django.db.models import F, Min
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_q.tasks import async_task
 
+from . import audit
 from .connectors.ratelimit import Limit, shared_limiter
-from .models import Flow, Integration, SyncRun, WebhookEvent
+from .models import Flow, Integration, SyncRun, WebhookEvent, WebhookRefusal
+from .models.core import new_webhook_token
+from .queue import enqueue_flow_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +64,7 @@ KEPT_RAW_BYTES = 4000
 PENDING_RUN = Limit(1, 60.0)  # one queued webhook run per flow; expires if its task is lost
 PENDING_LIMIT = 5000
 HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
+Refusal = WebhookRefusal.Reason
 
 # Which flow an event type concerns.
 EVENT_FLOWS = {
@@ -69,13 +80,14 @@ RECORD_TYPES = {Flow.Kind.ORDERS: "shipment", Flow.Kind.REFUNDS: "return", Flow.
 
 
 class Rejected(Exception):
-    """A call we refuse: the HTTP status to answer and the reason we record."""
+    """A call we refuse: the HTTP status to answer and the reason we give. `refusal` names the
+    counter of a call refused before its signature was verified (whose body we do not keep)."""
 
-    def __init__(self, status: int, reason: str, body: bytes = b""):
+    def __init__(self, status: int, reason: str, *, refusal: str = ""):
         super().__init__(reason)
         self.status = status
         self.reason = reason
-        self.body = body
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -107,31 +119,34 @@ def read_body(request: HttpRequest) -> bytes:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError as exc:
-        raise Rejected(400, "Content-Length is not a number.") from exc
+        raise Rejected(400, "Content-Length is not a number.", refusal=Refusal.TOO_LARGE) from exc
     if length > MAX_BODY_BYTES:
-        head = request.read(KEPT_RAW_BYTES)
-        raise Rejected(413, f"Body of {length} bytes is over the {MAX_BODY_BYTES} byte limit.", head)
+        raise Rejected(413, f"Body of {length} bytes is over the {MAX_BODY_BYTES} byte limit.",
+                       refusal=Refusal.TOO_LARGE)
     try:
         return request.body
     except RequestDataTooBig as exc:
-        raise Rejected(413, "Body is over the upload size limit.") from exc
+        raise Rejected(413, "Body is over the upload size limit.", refusal=Refusal.TOO_LARGE) from exc
 
 
 def verify_signature(secret: str, header: str | None, raw: bytes, now: float | None = None) -> None:
     """Check `t=<unix>,v1=<hex>` the way Centra signs: HMAC-SHA256 over "<t>.<raw body>"."""
     if not secret:
-        raise Rejected(403, "No webhook secret is configured on this integration's Centra connection.")
+        raise Rejected(403, "No webhook secret is configured on this integration's Centra connection.",
+                       refusal=Refusal.NO_SECRET)
     if not header:
-        raise Rejected(401, f"Missing {SIGNATURE_HEADER} header.")
+        raise Rejected(401, f"Missing {SIGNATURE_HEADER} header.", refusal=Refusal.UNSIGNED)
     stamp, digests = _parse_signature(header)
     now = time.time() if now is None else now
     if int(stamp) < now - MAX_AGE_SECONDS:
-        raise Rejected(401, f"Signature timestamp is more than {MAX_AGE_SECONDS} s old.")
+        raise Rejected(401, f"Signature timestamp is more than {MAX_AGE_SECONDS} s old.",
+                       refusal=Refusal.BAD_SIGNATURE)
     if int(stamp) > now + MAX_AHEAD_SECONDS:
-        raise Rejected(401, f"Signature timestamp is more than {MAX_AHEAD_SECONDS} s in the future.")
+        raise Rejected(401, f"Signature timestamp is more than {MAX_AHEAD_SECONDS} s in the future.",
+                       refusal=Refusal.BAD_SIGNATURE)
     expected = hmac.new(secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest().encode()
     if not any(hmac.compare_digest(expected, digest.lower().encode()) for digest in digests):
-        raise Rejected(401, "Signature does not match the body.")
+        raise Rejected(401, "Signature does not match the body.", refusal=Refusal.BAD_SIGNATURE)
 
 
 def _parse_signature(header: str) -> tuple[str, list[str]]:
@@ -139,13 +154,13 @@ def _parse_signature(header: str) -> tuple[str, list[str]]:
     for part in header[:1000].split(","):
         name, sep, value = part.strip().partition("=")
         if not sep:
-            raise Rejected(400, f"Malformed {SIGNATURE_HEADER} header.")
+            raise Rejected(400, f"Malformed {SIGNATURE_HEADER} header.", refusal=Refusal.BAD_SIGNATURE)
         fields.setdefault(name, []).append(value)
     stamps, digests = fields.get("t", []), fields.get("v1", [])
     if len(stamps) != 1 or not (stamps[0].isascii() and stamps[0].isdigit() and len(stamps[0]) <= 12):
-        raise Rejected(400, f"{SIGNATURE_HEADER} needs one numeric t=.")
+        raise Rejected(400, f"{SIGNATURE_HEADER} needs one numeric t=.", refusal=Refusal.BAD_SIGNATURE)
     if not digests or not all(HEX_DIGEST.fullmatch(digest) for digest in digests):
-        raise Rejected(400, f"{SIGNATURE_HEADER} needs v1= with a hex SHA-256 digest.")
+        raise Rejected(400, f"{SIGNATURE_HEADER} needs v1= with a hex SHA-256 digest.", refusal=Refusal.BAD_SIGNATURE)
     return stamps[0], digests
 
 
@@ -209,12 +224,27 @@ def _kept(raw: bytes) -> str:
     return raw[:KEPT_RAW_BYTES].decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
 
 
-def record_rejection(integration: Integration, rejection: Rejected, raw: bytes, *, signature_valid: bool) -> None:
+def record_rejection(integration: Integration, rejection: Rejected, raw: bytes) -> None:
+    """Keep a signed call we could not read, with the start of its body: Centra sent it, so it is
+    evidence of a problem on either side and worth a look."""
     WebhookEvent.objects.create(
         integration=integration, event_id=f"rejected:{uuid.uuid4().hex}", status=WebhookEvent.Status.REJECTED,
-        error=rejection.reason.replace("\x00", "\\x00"), raw_body=_kept(raw), signature_valid=signature_valid,
+        error=rejection.reason.replace("\x00", "\\x00"), raw_body=_kept(raw), signature_valid=True,
     )
     logger.warning("centra webhook for %s rejected (%s): %s", integration.slug, rejection.status, rejection.reason)
+
+
+def count_refusal(integration: Integration, refusal: str, status: int, detail: str) -> None:
+    """Count and log a call refused before it proved itself; its body is not kept anywhere."""
+    detail = detail.replace("\x00", "\\x00")[:300]
+    refusals = WebhookRefusal.objects.filter(integration=integration, reason=refusal)
+    bump = {"count": F("count") + 1, "last_at": timezone.now(), "last_detail": detail}
+    if not refusals.update(**bump):
+        WebhookRefusal.objects.bulk_create([WebhookRefusal(integration=integration, reason=refusal)],
+                                           ignore_conflicts=True)
+        refusals.update(**bump)
+    logger.warning("centra webhook for %s refused (%s, %s): %s; body not stored", integration.slug, status,
+                   refusal, detail)
 
 
 def store_events(integration: Integration, events: Iterable[CentraEvent]) -> list[CentraEvent]:
@@ -249,10 +279,7 @@ def request_run(flow: Flow) -> bool:
     """Queue a webhook run of `flow` unless one is already waiting. True if one was queued."""
     if not shared_limiter().try_acquire(pending_run_key(flow), PENDING_RUN):
         return False
-    transaction.on_commit(lambda: async_task(
-        "integrations.tasks.run_flow_task", flow.pk, SyncRun.Trigger.WEBHOOK,
-        task_name=f"{flow} (webhook)", group=f"flow-{flow.pk}",
-    ))
+    enqueue_flow_on_commit(flow, SyncRun.Trigger.WEBHOOK)
     return True
 
 
@@ -264,16 +291,62 @@ def request_runs(integration: Integration, events: Iterable[CentraEvent]) -> int
     return sum(request_run(flow) for flow in integration.flows.filter(kind__in=kinds, enabled=True))
 
 
+# --- the URL and its token --------------------------------------------------------------------
+
+
+def webhook_path(integration: Integration) -> str:
+    return reverse("integrations:centra-webhook", args=[integration.slug, integration.webhook_token])
+
+
+def webhook_url(integration: Integration) -> str:
+    """The address to give Centra's Webhook plugin (a secret: it carries the token)."""
+    return f"{settings.SITE_URL}{webhook_path(integration)}"
+
+
+def token_matches(integration: Integration, token: str) -> bool:
+    """Constant time, so the token cannot be guessed one character at a time from response times."""
+    return hmac.compare_digest(token.encode("utf-8", "surrogatepass"), integration.webhook_token.encode())
+
+
+def regenerate_token(integration: Integration, *, user=None) -> str:
+    """A new token (when the URL leaked): the old URL is not found from now on. Returns the new URL."""
+    integration.webhook_token = new_webhook_token()
+    integration.save(update_fields=["webhook_token"])
+    audit.record(user, [integration], "Regenerated the webhook URL token; the old webhook URL no longer works.")
+    return webhook_url(integration)
+
+
+def rate_limit() -> Limit:
+    return Limit.parse(settings.WEBHOOK_RATE_LIMIT)
+
+
+def rate_key(integration: Integration) -> str:
+    return f"webhook-calls:integration:{integration.pk}"
+
+
 # --- the endpoint ---------------------------------------------------------------------------
 
 
 @csrf_exempt
 @require_POST
-def centra_webhook(request: HttpRequest, slug: str) -> JsonResponse:
-    """POST /hooks/centra/<integration slug>/ — 202 once the events are stored, 4xx if refused."""
+def centra_webhook(request: HttpRequest, slug: str, token: str) -> JsonResponse:
+    """POST /hooks/centra/<integration slug>/<token>/ — 202 once the events are stored, 4xx if refused.
+
+    The token is checked before the rate, so a caller without it cannot use up the integration's
+    rate; the rate is checked before the body is read, so a flood costs no parsing.
+    """
     integration = get_object_or_404(
         Integration.objects.select_related("source"), slug=slug, source__kind="centra"
     )
+    if not token_matches(integration, token):
+        count_refusal(integration, Refusal.WRONG_TOKEN, 404, "The URL's token is not this integration's.")
+        raise Http404("No such webhook.")
+    wait = shared_limiter().take(rate_key(integration), rate_limit())
+    if wait > 0:
+        retry_after = max(1, math.ceil(wait))
+        reason = f"Over the webhook rate of {settings.WEBHOOK_RATE_LIMIT} (requests/seconds); retry in {retry_after} s."
+        count_refusal(integration, Refusal.THROTTLED, 429, reason)
+        return JsonResponse({"error": reason}, status=429, headers={"Retry-After": str(retry_after)})
     raw, signed = b"", False
     try:
         raw = read_body(request)
@@ -282,7 +355,10 @@ def centra_webhook(request: HttpRequest, slug: str) -> JsonResponse:
         signed = True
         events = parse_events(raw)
     except Rejected as rejection:
-        record_rejection(integration, rejection, raw or rejection.body, signature_valid=signed)
+        if signed:
+            record_rejection(integration, rejection, raw)
+        else:
+            count_refusal(integration, rejection.refusal or Refusal.BAD_SIGNATURE, rejection.status, rejection.reason)
         return JsonResponse({"error": rejection.reason}, status=rejection.status)
     fresh = store_events(integration, events)
     runs = request_runs(integration, fresh)

@@ -2,13 +2,19 @@
 
 Defaults give the embedded single-machine setup: SQLite and django-q2's ORM broker. Setting
 DATABASE_URL / REDIS_URL scales out to PostgreSQL and a Redis broker with no code change.
-`DJANGO_ENV=production` turns on the production checks in `junipeer.checks`.
+
+The project runs as production unless `DJANGO_ENV` says `development` (`make run`) or `test`
+(pytest): a forgotten variable fails closed, and `junipeer.checks` then refuses development keys,
+DEBUG and the sandbox. Only development and test install the sandbox's simulator apps.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime data of the embedded setup: SQLite files, collected static
@@ -17,7 +23,10 @@ VAR_DIR.mkdir(exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DJANGO_ENV = env("DJANGO_ENV", default="development")
+DJANGO_ENVS = ("production", "development", "test")
+DJANGO_ENV = env("DJANGO_ENV", default="production")
+if DJANGO_ENV not in DJANGO_ENVS:
+    raise ImproperlyConfigured(f"DJANGO_ENV is {DJANGO_ENV!r}; it must be one of {', '.join(DJANGO_ENVS)}.")
 PRODUCTION = DJANGO_ENV == "production"
 
 # Known-insecure development defaults; production refuses to start with them (junipeer.checks).
@@ -25,18 +34,36 @@ DEV_SECRET_KEY = "dev-insecure-junipeer-secret-key-change-me"
 DEV_CREDENTIALS_KEY = "ZGV2LWluc2VjdXJlLWp1bmlwZWVyLWZlcm5ldC1rZXk="
 
 SECRET_KEY = env("SECRET_KEY", default=DEV_SECRET_KEY)
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# Older keys still accepted for sessions and signed values while a new SECRET_KEY rolls out.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "development")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Production answers only to SITE_URL's host unless told otherwise.
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=[urlsplit(SITE_URL).hostname] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"],
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 # Fernet keys for credentials at rest, comma-separated, newest first: decrypting tries every
 # key and encrypting uses the first, so a key is rotated by prepending a new one.
 CREDENTIALS_KEYS = env.list("CREDENTIALS_KEY", default=[DEV_CREDENTIALS_KEY])
 
-# The local Centra and Fortnox simulators under /sandbox/. Off in production.
+# The local Centra and Fortnox simulators under /sandbox/ (and the demo). Off in production, where
+# asking for them is refused by junipeer.checks and their apps are never installed: no simulator
+# tables or admin pages in a production database.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
+SANDBOX_APPS = ["sandbox", "sandbox.centra", "sandbox.fortnox", "chaos"]  # chaos: the fault-injection harness
+
+# Outbound URL safety (integrations/connectors/urlsafety.py): production calls only https:// hosts
+# with public addresses, whatever the environment says. Development and test also allow http://
+# and local hosts, where the sandbox runs on 127.0.0.1 under the app itself (set False to try
+# production's rules locally).
+OUTBOUND_ALLOW_HTTP = not PRODUCTION and env.bool("OUTBOUND_ALLOW_HTTP", default=True)
+OUTBOUND_ALLOW_PRIVATE_HOSTS = not PRODUCTION and env.bool("OUTBOUND_ALLOW_PRIVATE_HOSTS", default=True)
 
 INSTALLED_APPS = [
+    "whitenoise.runserver_nostatic",  # runserver serves static files as production does
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,22 +75,24 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_q",
+    "axes",
     "junipeer",
     "integrations",
     "mappings",
-    "sandbox",
-    "sandbox.centra",
-    "sandbox.fortnox",
 ]
+if SANDBOX_ENABLED and not PRODUCTION:
+    INSTALLED_APPS += SANDBOX_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into its 429 answer
 ]
 
 ROOT_URLCONF = "junipeer.urls"
@@ -98,16 +127,62 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes) for the admin and every other password login: after
+# AXES_FAILURE_LIMIT failures a username is locked for AXES_COOLOFF_MINUTES from that client
+# address (not everywhere: a stranger cannot lock staff out). Staff lift a lockout under Access
+# attempts in the admin or with `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every management command; failures and lockouts are still logged
+# Reverse proxies in front of the web server that append to X-Forwarded-For; the client's address
+# is the one the outermost of ours saw. 0 = no proxy: the socket's peer.
+PROXY_COUNT = env.int("PROXY_COUNT", default=1 if PRODUCTION else 0)
+AXES_CLIENT_IP_CALLABLE = "junipeer.client_ip.client_ip"
+
+# HTTPS, behind a TLS-terminating proxy that sets X-Forwarded-Proto. Production only: runserver
+# and the tests speak plain HTTP.
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
 
+# Static files are served by the app itself (WhiteNoise) from STATIC_ROOT, filled by
+# `manage.py collectstatic`; production serves compressed copies under hashed names, cached forever.
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Development and tests serve static files straight from the apps, with no collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing one
 
 REDIS_URL = env("REDIS_URL", default="")
 
@@ -143,9 +218,14 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Junipeer partner API", "VERSION": "1.0.0"}
 
+# Alert e-mails. EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) sets the SMTP
+# server; without it EMAIL_BACKEND decides, the console by default (the worker's log).
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env("DEFAULT_FROM_EMAIL", default="junipeer@localhost")
 
 LOGGING = {
     "version": 1,
@@ -168,3 +248,19 @@ ALERT_FAILED_SHARE = env.float("ALERT_FAILED_SHARE", default=0.2)
 HEALTH_CHECK_MINUTES = env.int("HEALTH_CHECK_MINUTES", default=5)
 # The daily reconciliation report of yesterday (shipments/returns against ERP documents).
 RECONCILIATION_CRON = env("RECONCILIATION_CRON", default="30 4 * * *")
+
+# Retention (integrations/retention.py), purged daily at RETENTION_CRON in batches of
+# RETENTION_BATCH_SIZE rows. Days per table; 0 keeps that table forever. An open failed record
+# (and its run) is never purged, a received webhook event not yet processed neither, and record
+# links (the exactly-once guard) never are. A run stays while any of its records does.
+RETENTION_BODIES_DAYS = env.int("RETENTION_BODIES_DAYS", default=30)  # request/response of sync records
+RETENTION_RECORDS_DAYS = env.int("RETENTION_RECORDS_DAYS", default=180)
+RETENTION_RUNS_DAYS = env.int("RETENTION_RUNS_DAYS", default=365)
+RETENTION_WEBHOOK_EVENTS_DAYS = env.int("RETENTION_WEBHOOK_EVENTS_DAYS", default=30)
+RETENTION_ALERTS_DAYS = env.int("RETENTION_ALERTS_DAYS", default=90)  # counted from when they were resolved
+RETENTION_REPORTS_DAYS = env.int("RETENTION_REPORTS_DAYS", default=400)  # reconciliation reports, by their day
+RETENTION_TASK_RESULTS_DAYS = env.int("RETENTION_TASK_RESULTS_DAYS", default=30)  # django-q2 successes/failures
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
+RETENTION_CRON = env("RETENTION_CRON", default="15 3 * * *")
+# Webhook calls accepted per integration (requests/seconds); more answer 429 with Retry-After.
+WEBHOOK_RATE_LIMIT = env("WEBHOOK_RATE_LIMIT", default="100/10")

@@ -1,4 +1,4 @@
-from django.conf import settings
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/", include("integrations.api.urls")),
 ]
 
-if settings.SANDBOX_ENABLED:
+# Development and test only: production never installs the sandbox (junipeer.settings).
+if apps.is_installed("sandbox"):
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from integrations.connections import set_credentials
 from integrations.models import Connection, Flow, Integration, Membership, Organization
-from integrations.tasks import ensure_schedules
+from integrations.queue import ensure_schedules
 from mappings.models import Bookkeeping, OssAccount
 
 from .centra import services as centra

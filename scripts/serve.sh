@@ -4,6 +4,8 @@ set -euo pipefail
 PORT=${PORT:-8000}
 BIN=${BIN:-.venv/bin}
 URL="http://127.0.0.1:${PORT}"
+# The demo with its sandbox is development; unset, DJANGO_ENV means production.
+export DJANGO_ENV=development
 
 "$BIN/python" manage.py runserver "127.0.0.1:${PORT}" --noreload &
 server=$!
@@ -27,7 +29,7 @@ cat <<MSG
     Admin:        ${URL}/admin/
     Demo login:   admin / junipeer-demo
     Sync runs:    ${URL}/admin/integrations/syncrun/
-    Run a flow:   ${BIN}/python manage.py run_flow demo orders
+    Run a flow:   DJANGO_ENV=development ${BIN}/python manage.py run_flow demo orders
   Ctrl-C stops the server and the worker.
 
 MSG

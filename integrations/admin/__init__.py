@@ -30,8 +30,9 @@ from ..models import (
     WebhookEvent,
 )
 from ..preview import preview
+from ..queue import enqueue_flow
 from ..retries import retry
-from ..tasks import enqueue_flow
+from ..webhooks import regenerate_token, webhook_url
 from .mappings import BookkeepingInline, FieldMappingInline, OssAccountInline, ValueMapEntryInline
 
 
@@ -149,7 +150,22 @@ class IntegrationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "organization__name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [FlowInline, BookkeepingInline, OssAccountInline, FieldMappingInline, ValueMapEntryInline]
-    actions = ["run_enabled_flows_now"]
+    actions = ["run_enabled_flows_now", "regenerate_webhook_url"]
+    readonly_fields = ["webhook_address"]
+
+    @admin.display(description="Centra webhook URL")
+    def webhook_address(self, integration):
+        """Where Centra's Webhook plugin posts; the token in it is a secret (regenerate it if it leaks)."""
+        if not integration.pk:
+            return "Shown once the integration is saved."
+        return format_html("<code>{}</code>", webhook_url(integration))
+
+    @admin.action(description="Regenerate the webhook URL (the old URL stops working at once)")
+    def regenerate_webhook_url(self, request, queryset):
+        for integration in queryset:
+            url = regenerate_token(integration, user=request.user)
+            self.message_user(request, f"{integration}: new webhook URL {url} — set it in Centra's Webhook plugin.",
+                              messages.WARNING)
 
     @admin.action(description="Run the enabled flows now (in the background)")
     def run_enabled_flows_now(self, request, queryset):

@@ -1,9 +1,34 @@
 """Thin serializers: what a partner sees of integrations, flows and sync records."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..domain.errors import describe
 from ..models import Flow, Integration, SyncRecord, SyncRun
+
+# Ids are BigAutoField: the database holds 1..2**63-1. A number outside can name nothing, and some
+# databases fail on it instead of matching nothing (SQLite: OverflowError), so it is refused here.
+MAX_ID = 2**63 - 1
+MAX_RETRY_IDS = 1000  # one request's worth; SQLite also caps the parameters of one query
+NO_SUCH_RUN = "No such run in this integration."
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class IntegrationRunField(serializers.PrimaryKeyRelatedField):
+    """A run of the integration in the URL (`context["integration"]`). A run id that does not exist and
+    one of a run the caller cannot see get the same answer, so no id leaks across partners."""
+
+    default_error_messages = {"does_not_exist": NO_SUCH_RUN, "incorrect_type": NO_SUCH_RUN}
+
+    def get_queryset(self):
+        return SyncRun.objects.filter(flow__integration=self.context["integration"])
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(id_field().run_validation(data))
 
 
 class FlowSerializer(serializers.ModelSerializer):
@@ -47,11 +72,18 @@ class SyncRecordSerializer(serializers.ModelSerializer):
 
 
 class RetrySerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    """What to retry among the integration's open failures (all criteria given must match)."""
+
+    ids = serializers.ListField(child=id_field(), required=False, allow_empty=False, max_length=MAX_RETRY_IDS,
+                                help_text="Sync record ids.")
     error_code = serializers.CharField(required=False)
-    run = serializers.IntegerField(required=False)
+    run = IntegrationRunField(required=False, help_text="A run id of this integration.")
 
     def validate(self, attrs):
         if not attrs:
             raise serializers.ValidationError("Give ids, an error_code or a run.")
         return attrs
+
+
+class RetryQueuedSerializer(serializers.Serializer):
+    queued = serializers.IntegerField(help_text="How many open failures were queued for a retry.")

@@ -3,8 +3,9 @@
 It owns what every external API needs and no flow should think about: timeouts, retries with
 exponential backoff and jitter that honour `Retry-After` (and back off on their own after a 429
 without one), client-side rate limiting per connection, refreshing credentials once on a 401,
-secret redaction in everything we keep, and the translation of failures into the error catalog's
-codes.
+secret redaction in everything we keep, the translation of failures into the error catalog's
+codes, and URL safety: every hop, redirects and token URLs included, goes through the session's
+`urlsafety.GuardedAdapter`, which refuses non-https and non-public addresses (`unsafe_url`).
 
 Retrying a write is only safe when we know it was not applied. A 429 or a refused connection
 means nothing happened, so those are retried for every request; a timeout or 5xx after a write
@@ -24,6 +25,7 @@ import requests
 
 from ..domain.errors import SyncError
 from .ratelimit import Limit, local_limiter
+from .urlsafety import GuardedAdapter, HostNotFound, UrlPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -145,11 +147,15 @@ class ApiClient:
     limiter: object = local_limiter
     session: requests.Session = field(default_factory=requests.Session)
     sleep: object = time.sleep
+    url_policy: UrlPolicy = field(default_factory=UrlPolicy.from_settings)
 
     system = "remote API"
 
     def __post_init__(self):
         self.base_url = self.base_url.rstrip("/")
+        adapter = GuardedAdapter(self.url_policy)  # every hop, redirects included, is checked here
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
         self.journal: list[Exchange] = []
         self.redact = Redactor(self.secrets())
 
@@ -203,11 +209,18 @@ class ApiClient:
                 response = self.session.request(
                     method, url, json=json, params=params, data=data, headers=send_headers, timeout=self.timeout
                 )
+            except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                    requests.exceptions.MissingSchema) as exc:
+                # A refused or malformed address: nothing was sent, and trying again cannot help.
+                exchange.response = self.redact(str(exc))
+                raise SyncError("unsafe_url", f"{self.system}: {self.redact(str(exc))}",
+                                request=exchange.as_request(), response=exchange.as_response()) from exc
             except requests.ConnectionError as exc:
                 # ConnectTimeout is a ConnectionError too; both mean the request never arrived,
                 # except a connection reset after sending, which we cannot tell apart: treat
                 # writes as ambiguous.
-                never_sent = isinstance(exc, requests.ConnectTimeout) or "Connection refused" in str(exc)
+                never_sent = (isinstance(exc, (requests.ConnectTimeout, HostNotFound))
+                              or "Connection refused" in str(exc))
                 if (idempotent or never_sent) and attempt < self.retry.max_attempts:
                     self._wait(attempt, None, f"connection error: {exc}")
                     continue

@@ -34,6 +34,9 @@ _CATALOG = [
               "Read the remote message, fix the data or the setting it names, then retry.", False),
     ErrorCode("not_found", "A referenced object does not exist in the remote system",
               "Create it there or fix the mapping, then retry.", False),
+    ErrorCode("unsafe_url", "The connection's address is not one Junipeer may call",
+              "In the connection settings, use the system's public https:// address (not http://, and not a "
+              "local or private network address), then retry.", False),
     # Mapping and validation (shipment -> invoice)
     ErrorCode("unknown_sku", "An order line's SKU has no article in the ERP",
               "Create the article in the ERP (article number = SKU) or fix the SKU in Centra, then retry.", False),

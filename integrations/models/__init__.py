@@ -9,9 +9,10 @@ from .alerts import Alert
 from .core import Connection, Flow, Integration, Membership, Organization, Partner
 from .ratelimit import RateLimitSlot, RateLimitWindow
 from .reports import ReconciliationReport
-from .runs import RecordLink, SyncRecord, SyncRun, WebhookEvent
+from .runs import RecordLink, SyncRecord, SyncRun, WebhookEvent, WebhookRefusal
 
 __all__ = [
     "Alert", "Connection", "Flow", "Integration", "Membership", "Organization", "Partner", "RateLimitSlot",
     "RateLimitWindow", "ReconciliationReport", "RecordLink", "SyncRecord", "SyncRun", "WebhookEvent",
+    "WebhookRefusal",
 ]

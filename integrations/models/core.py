@@ -5,6 +5,8 @@ Invariants that protect the books are database constraints, not Python checks: o
 per source object, one running run per flow, one connection kind per integration side.
 """
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -124,6 +126,11 @@ class Connection(models.Model):
         return descriptor(self.kind)
 
 
+def new_webhook_token() -> str:
+    """A fresh secret for an integration's webhook URL: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
 class Integration(models.Model):
     """One shop's pipe from a source system to a target system, with its bookkeeping settings."""
 
@@ -140,6 +147,10 @@ class Integration(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     settings = models.JSONField(
         default=dict, blank=True, help_text="Bookkeeping settings: accounts, articles, rounding, OSS."
+    )
+    webhook_token = models.CharField(
+        max_length=64, default=new_webhook_token, editable=False,
+        help_text="The secret part of the webhook URL: without it a call to the URL is not found.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -109,6 +109,10 @@ class SyncRecord(models.Model):
         null=True, blank=True, help_text="When the next automatic retry is due; empty: waits for a manual retry."
     )
     dead = models.BooleanField(default=False, help_text="Out of automatic retries: parked until someone retries it.")
+    bodies_purged_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When retention cleared the request and response (past RETENTION_BODIES_DAYS); empty: never.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -118,6 +122,7 @@ class SyncRecord(models.Model):
             models.Index(fields=["integration", "status", "superseded"]),
             models.Index(fields=["status", "superseded", "dead", "next_retry_at"]),
             models.Index(fields=["error_code"]),
+            models.Index(fields=["created_at"], name="syncrecord_created_at"),
         ]
 
     def __str__(self):
@@ -193,8 +198,44 @@ class WebhookEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["integration", "event_id"], name="webhookevent_unique_event"),
         ]
-        indexes = [models.Index(fields=["integration", "status", "object_type"])]
+        indexes = [
+            models.Index(fields=["integration", "status", "object_type"]),
+            models.Index(fields=["received_at"], name="webhookevent_received_at"),
+        ]
 
     def __str__(self):
         return f"{self.object_type} {self.object_id} {self.action}"
+
+
+class WebhookRefusal(models.Model):
+    """How many calls to an integration's webhook URL were refused for one reason, and the last one.
+
+    A call we cannot trust (no token, no or a bad signature, over the size or rate limit) is only
+    counted: storing its body would let anyone who finds the URL fill the database. Calls that are
+    signed but unreadable are stored as REJECTED webhook events instead, since they came from Centra.
+    """
+
+    class Reason(models.TextChoices):
+        WRONG_TOKEN = "wrong_token", "Wrong token in the URL"
+        UNSIGNED = "unsigned", "No signature"
+        BAD_SIGNATURE = "bad_signature", "Bad, malformed or expired signature"
+        NO_SECRET = "no_secret", "No webhook secret configured"
+        TOO_LARGE = "too_large", "Body over the size limit, or of unreadable length"
+        THROTTLED = "throttled", "Over the rate limit"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="webhook_refusals")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    count = models.PositiveBigIntegerField(default=0)
+    first_at = models.DateTimeField(auto_now_add=True)
+    last_at = models.DateTimeField(null=True, blank=True)
+    last_detail = models.CharField(max_length=300, blank=True, help_text="Why the latest such call was refused.")
+
+    class Meta:
+        ordering = ["integration", "reason"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "reason"], name="webhookrefusal_unique_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.integration}: {self.count} × {self.get_reason_display()}"
 

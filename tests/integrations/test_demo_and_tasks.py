@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django_q.brokers import get_broker
 from django_q.models import Schedule
 
-from integrations import tasks
+from integrations import queue, tasks
 from integrations.flows.runner import run_flow
 from integrations.models import Flow, Integration, SyncRecord, SyncRun
 from sandbox import demo
@@ -85,7 +85,7 @@ def test_due_flows_are_enqueued_once_and_not_while_recent(live_server):
 
 
 def test_worker_schedule_exists_after_migrate():
-    assert Schedule.objects.filter(name=tasks.DUE_FLOWS_SCHEDULE, func="integrations.tasks.run_due_flows").exists()
+    assert Schedule.objects.filter(name=queue.DUE_FLOWS_SCHEDULE, func="integrations.tasks.run_due_flows").exists()
 
 
 def test_task_retry_is_longer_than_its_timeout():

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.models import OrmQ, Schedule
 
-from integrations import tasks
+from integrations import queue, tasks
 from integrations.connections import erp_for
 from integrations.connectors.centra.client import CentraClient
 from integrations.connectors.fortnox import summaries
@@ -258,7 +258,7 @@ def test_each_live_integration_is_reconciled_by_its_own_task(world):
     assert all("0 difference(s)" in result for result in results)
     reports = ReconciliationReport.objects.filter(day=yesterday)
     assert sorted(reports.values_list("integration__slug", "phase")) == [("shop", "done"), ("shop-outlet", "done")]
-    schedule = Schedule.objects.get(name=tasks.RECONCILIATION_SCHEDULE)
+    schedule = Schedule.objects.get(name=queue.RECONCILIATION_SCHEDULE)
     assert schedule.func == "integrations.tasks.reconcile_yesterday"
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations import tasks
+from integrations import queue, tasks
 from integrations.connectors.ratelimit import shared_limiter
 from integrations.domain.documents import PushResult
 from integrations.flows.runner import run_flow
@@ -24,7 +24,7 @@ def queued(monkeypatch):
     """The (flow id, trigger) of every run the scheduler queues; their pending-run slots are freed
     afterwards (in Redis they would outlive the test database)."""
     calls = []
-    monkeypatch.setattr(tasks, "async_task", lambda func, *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(queue, "async_task", lambda func, *args, **kwargs: calls.append(args))
     yield calls
     for flow_id in {flow_id for flow_id, _ in calls}:
         shared_limiter().reset(pending_run_key(Flow(pk=flow_id)))

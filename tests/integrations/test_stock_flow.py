@@ -8,7 +8,7 @@ from django_q.models import Schedule
 from integrations.flows.runner import run_flow
 from integrations.flows.stock import centra_quantity, choose_size
 from integrations.models import Flow, SyncRecord
-from integrations.schedules import ensure_stock_reconciliation_schedules
+from integrations.queue import ensure_stock_reconciliation_schedules
 from sandbox.centra import services as centra
 from sandbox.centra.models import StockChange
 from sandbox.centra.services.setup import sizes_with_sku

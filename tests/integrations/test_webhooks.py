@@ -1,5 +1,6 @@
-"""Centra webhooks: signed calls are stored before they are acknowledged, bad calls are refused
-and recorded, and a flood of events asks for a bounded number of runs."""
+"""Centra webhooks: signed calls are stored before they are acknowledged; calls that do not prove
+themselves (token, signature, size, rate) are refused and counted without their bodies; signed but
+unreadable calls are refused and recorded; and a flood of events asks for a bounded number of runs."""
 
 import hashlib
 import hmac
@@ -13,10 +14,10 @@ from django.urls import include, path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from integrations import webhooks
+from integrations import queue, webhooks
 from integrations.connections import set_credentials
 from integrations.connectors.ratelimit import shared_limiter
-from integrations.models import Flow, Integration, WebhookEvent
+from integrations.models import Flow, Integration, WebhookEvent, WebhookRefusal
 from sandbox.centra.webhooks import encode_body, sign
 from tests import factories
 
@@ -24,9 +25,9 @@ pytestmark = pytest.mark.urls(__name__)
 urlpatterns = [path("", include("integrations.urls"))]  # what junipeer/urls.py includes
 
 SECRET = "whsec-0123456789abcdef"
-URL = "/hooks/centra/shop/"
 DATE = "2024-05-03 10:00:12.102938"
 Status = WebhookEvent.Status
+Refusal = WebhookRefusal.Reason
 
 
 def event(object_type="shipment", object_id=7781, action="create", date=DATE):
@@ -57,15 +58,17 @@ def flow(integration: Integration, kind=Flow.Kind.ORDERS) -> Flow:
 @pytest.fixture
 def enqueued(monkeypatch):
     calls = []
-    monkeypatch.setattr(webhooks, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
+    monkeypatch.setattr(queue, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
     return calls
 
 
 @pytest.fixture
-def post(client, django_capture_on_commit_callbacks):
-    """POST a body as Centra does; runs on-commit callbacks (the enqueueing) like a real request."""
+def post(shop, client, django_capture_on_commit_callbacks):
+    """POST a body as Centra does to the shop's webhook URL; runs on-commit callbacks (the
+    enqueueing) like a real request."""
 
-    def send(body: str | bytes, signed: str | None = "valid", url: str = URL):
+    def send(body: str | bytes, signed: str | None = "valid", url: str | None = None):
+        url = url or webhooks.webhook_path(shop)
         raw = body.encode() if isinstance(body, str) else body
         headers = {}
         if signed == "valid":
@@ -143,7 +146,8 @@ def test_a_paused_integration_stores_events_but_runs_nothing(shop, post, enqueue
     assert enqueued == []
 
 
-def test_a_flood_of_2000_events_asks_for_one_run_per_flow(shop, post, enqueued):
+def test_a_flood_of_2000_events_asks_for_one_run_per_flow(shop, post, enqueued, settings):
+    settings.WEBHOOK_RATE_LIMIT = "1000/10"  # 400 calls in a few seconds: the flood is about runs, not the rate
     types = ["shipment", "order", "return", "customer"]
     for delivery in range(400):
         events = [event(types[n % 4], delivery * 5 + n) for n in range(5)]
@@ -162,47 +166,66 @@ def test_a_flood_of_2000_events_asks_for_one_run_per_flow(shop, post, enqueued):
 # --- refusing -------------------------------------------------------------------------------
 
 
-def assert_refused(response, status: int, reason: str, *, signature_valid: bool = False):
+def assert_refused(response, status: int, reason: str):
+    """A signed call we could not read: refused and kept as one REJECTED event with its body's start."""
     assert response.status_code == status
     assert reason in response.json()["error"]
     [record] = rejected()
     assert record.error == response.json()["error"]
-    assert record.signature_valid is signature_valid
+    assert record.signature_valid is True
     assert not WebhookEvent.objects.exclude(status=Status.REJECTED).exists()
     return record
 
 
-def test_a_call_without_signature_is_refused_and_recorded(shop, post, enqueued):
+def assert_counted_not_stored(response, status: int, reason: str, refusal: str, times: int = 1):
+    """A call that did not prove itself: refused, counted under its reason, and nothing of it kept."""
+    assert response.status_code == status
+    assert reason in response.json()["error"]
+    assert not WebhookEvent.objects.exists()
+    counter = WebhookRefusal.objects.get(reason=refusal)
+    assert (counter.count, counter.last_detail) == (times, response.json()["error"])
+    assert counter.last_at is not None
+    return counter
+
+
+def test_badly_signed_webhook_is_counted_not_stored(shop, post, enqueued, caplog):
     body = encode_body([event()])
-    record = assert_refused(post(body, signed=None), 401, "Missing X-Centra-Signature")
-    assert record.raw_body == body
+    post(body, signed=signature(body.encode(), secret="someone-else"))
+    response = post(body, signed=signature(body.encode(), secret="someone-else"))
+
+    counter = assert_counted_not_stored(response, 401, "does not match", Refusal.BAD_SIGNATURE, times=2)
+    assert counter.integration == shop
+    assert "refused (401, bad_signature): Signature does not match the body.; body not stored" in caplog.text
+    assert body not in caplog.text
     assert enqueued == []
 
 
-def test_a_signature_made_with_another_secret_is_refused(shop, post, enqueued):
-    body = encode_body([event()])
-    assert_refused(post(body, signed=signature(body.encode(), secret="someone-else")), 401, "does not match")
+def test_a_call_without_signature_is_counted_not_stored(shop, post, enqueued):
+    assert_counted_not_stored(post(encode_body([event()]), signed=None), 401, "Missing X-Centra-Signature",
+                              Refusal.UNSIGNED)
     assert enqueued == []
 
 
-def test_a_tampered_body_is_refused(shop, post, enqueued):
+def test_a_tampered_body_is_counted_not_stored(shop, post, enqueued):
     signed = signature(encode_body([event(object_id=1)]).encode())
-    assert_refused(post(encode_body([event(object_id=2)]), signed=signed), 401, "does not match")
+    assert_counted_not_stored(post(encode_body([event(object_id=2)]), signed=signed), 401, "does not match",
+                              Refusal.BAD_SIGNATURE)
     assert enqueued == []
 
 
 @pytest.mark.parametrize("header", ["garbage", "t=abc,v1=00", "v1=" + "a" * 64, "t=1714723212", "t=1,v1=xyz",
                                     "t=1714723212,v1=" + "é" * 64])
-def test_a_malformed_signature_header_is_400(shop, post, enqueued, header):
-    assert_refused(post(encode_body([event()]), signed=header), 400, "X-Centra-Signature")
+def test_a_malformed_signature_header_is_400_and_counted(shop, post, enqueued, header):
+    assert_counted_not_stored(post(encode_body([event()]), signed=header), 400, "X-Centra-Signature",
+                              Refusal.BAD_SIGNATURE)
     assert enqueued == []
 
 
 @pytest.mark.parametrize(("age", "reason"), [(301, "old"), (-61, "future")])
-def test_a_stale_or_future_timestamp_is_refused(shop, post, enqueued, age, reason):
+def test_a_stale_or_future_timestamp_is_refused_and_counted(shop, post, enqueued, age, reason):
     body = encode_body([event()])
     signed = signature(body.encode(), int(time.time()) - age)
-    assert_refused(post(body, signed=signed), 401, reason)
+    assert_counted_not_stored(post(body, signed=signed), 401, reason, Refusal.BAD_SIGNATURE)
     assert enqueued == []
 
 
@@ -211,23 +234,78 @@ def test_a_timestamp_within_five_minutes_is_accepted(shop, post, enqueued):
     assert post(body, signed=signature(body.encode(), int(time.time()) - 290)).status_code == 202
 
 
-def test_without_a_configured_secret_every_call_is_refused(shop, post, enqueued):
+def test_without_a_configured_secret_every_call_is_refused_and_counted(shop, post, enqueued):
     source = shop.source
     source.credentials = {k: v for k, v in source.credentials.items() if k != "webhook_secret"}
     source.save()
-    assert_refused(post(encode_body([event()])), 403, "No webhook secret")
+    assert_counted_not_stored(post(encode_body([event()])), 403, "No webhook secret", Refusal.NO_SECRET)
 
 
 def test_an_unknown_integration_is_404_and_a_get_is_405(shop, post, client):
-    assert post(encode_body([event()]), url="/hooks/centra/nobody/").status_code == 404
-    assert client.get(URL).status_code == 405
+    assert post(encode_body([event()]), url=f"/hooks/centra/nobody/{shop.webhook_token}/").status_code == 404
+    assert client.get(webhooks.webhook_path(shop)).status_code == 405
     assert not WebhookEvent.objects.exists()
+    assert not WebhookRefusal.objects.exists()
 
 
-def test_a_body_over_one_megabyte_is_413_and_kept_only_in_part(shop, post, enqueued):
+def test_webhook_url_without_its_token_is_not_found(shop, post, enqueued):
+    assert post(encode_body([event()]), url="/hooks/centra/shop/").status_code == 404
+    assert not WebhookEvent.objects.exists()
+    assert enqueued == []
+
+
+def test_a_wrong_token_is_not_found_and_counted(shop, post, enqueued):
+    response = post(encode_body([event()]), url=f"/hooks/centra/shop/{'x' * len(shop.webhook_token)}/")
+
+    assert response.status_code == 404
+    assert not WebhookEvent.objects.exists()
+    assert WebhookRefusal.objects.get(integration=shop, reason=Refusal.WRONG_TOKEN).count == 1
+    assert enqueued == []
+
+
+def test_each_integration_has_its_own_unguessable_token(shop):
+    org = factories.organization("other")
+    other = factories.integration(factories.centra_connection(org), factories.fortnox_connection(org), slug="other")
+    assert shop.webhook_token != other.webhook_token
+    assert len(shop.webhook_token) >= 43  # 256 random bits, URL-safe
+    assert webhooks.webhook_path(shop) == f"/hooks/centra/shop/{shop.webhook_token}/"
+
+
+def test_a_regenerated_token_retires_the_old_url(shop, post, enqueued):
+    old = webhooks.webhook_path(shop)
+
+    new_url = webhooks.regenerate_token(shop)
+
+    assert post(encode_body([event()]), url=old).status_code == 404
+    assert new_url.endswith(webhooks.webhook_path(Integration.objects.get(pk=shop.pk)))
+    assert post(encode_body([event()])).status_code == 202
+
+
+def test_webhook_requests_beyond_the_rate_are_throttled(shop, post, enqueued, settings):
+    settings.WEBHOOK_RATE_LIMIT = "3/60"
+    answers = [deliver(post, event(object_id=n)) for n in range(5)]
+
+    assert [answer.status_code for answer in answers] == [202, 202, 202, 429, 429]
+    assert 1 <= int(answers[-1]["Retry-After"]) <= 61
+    assert WebhookEvent.objects.filter(integration=shop).count() == 3  # the throttled bodies are not stored
+    assert WebhookRefusal.objects.get(integration=shop, reason=Refusal.THROTTLED).count == 2
+
+
+def test_the_rate_is_per_integration(shop, post, enqueued, settings, client):
+    settings.WEBHOOK_RATE_LIMIT = "1/60"
+    org = factories.organization("other")
+    other = factories.integration(factories.centra_connection(org), factories.fortnox_connection(org), slug="other")
+    set_credentials(other.source, webhook_secret=SECRET)
+
+    assert deliver(post, event(object_id=1)).status_code == 202
+    assert deliver(post, event(object_id=2)).status_code == 429
+    body = encode_body([event(object_id=3)])
+    assert post(body, url=webhooks.webhook_path(other)).status_code == 202
+
+
+def test_a_body_over_one_megabyte_is_413_counted_and_not_kept(shop, post, enqueued):
     body = "payload=" + "x" * webhooks.MAX_BODY_BYTES
-    record = assert_refused(post(body), 413, "over the")
-    assert len(record.raw_body) == webhooks.KEPT_RAW_BYTES
+    assert_counted_not_stored(post(body), 413, "over the", Refusal.TOO_LARGE)
     assert enqueued == []
 
 
@@ -278,8 +356,8 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
-def test_a_bad_body_is_refused_with_400_and_recorded(shop, post, enqueued, body):
-    record = assert_refused(post(body), 400, "", signature_valid=True)
+def test_a_signed_bad_body_is_refused_with_400_and_recorded(shop, post, enqueued, body):
+    record = assert_refused(post(body), 400, "")
     assert bool(record.raw_body) == bool(body)
     assert len(record.raw_body) <= webhooks.KEPT_RAW_BYTES
     assert enqueued == []

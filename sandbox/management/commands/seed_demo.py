@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.tasks import enqueue_first_sync
+from integrations.queue import enqueue_first_sync
 from sandbox import demo
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0008_record_link_sent'),
+        ('integrations', '0009_retention_erasure_webhook_token'),
     ]
 
     operations = [

@@ -1,0 +1,121 @@
+"""The one module that speaks django-q2: queuing tasks and keeping the schedules.
+
+Task entry points live in `tasks.py` and are named here by their dotted path, so queuing a run
+needs no import of the runner: services, webhooks and retries queue work without depending on the
+layers above them. Tasks are idempotent (a run takes its flow's run lock and every push goes
+through record links), so a task handed out twice does no harm; `Q_CLUSTER` keeps `retry` above
+`timeout` so a slow task is not handed out twice in the first place.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django_q.models import Schedule, Task
+from django_q.tasks import async_chain, async_task
+
+from .models import Flow, Integration, SyncRun
+
+RUN_FLOW = "integrations.tasks.run_flow_task"
+DUE_FLOWS_SCHEDULE = "junipeer: run due flows"
+HEALTH_SCHEDULE = "junipeer: check connections"
+RECONCILIATION_SCHEDULE = "junipeer: reconcile yesterday"
+RETENTION_SCHEDULE = "junipeer: purge expired data"
+STOCK_SCHEDULE_PREFIX = "junipeer: reconcile stock of flow "
+DEFAULT_STOCK_RECONCILE_CRON = "0 3 * * *"
+
+# Flows that depend on others run after them: invoices need customers, credits need invoices.
+FLOW_ORDER = [Flow.Kind.PRODUCTS, Flow.Kind.CUSTOMERS, Flow.Kind.ORDERS, Flow.Kind.REFUNDS, Flow.Kind.STOCK]
+
+
+def enqueue_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL) -> str:
+    return async_task(RUN_FLOW, flow.pk, trigger, task_name=f"{flow} ({trigger})", group=f"flow-{flow.pk}")
+
+
+def enqueue_flow_on_commit(flow: Flow, trigger: str) -> None:
+    """Queue a run once the transaction that asked for it is committed (what it needs is stored)."""
+    transaction.on_commit(lambda: enqueue_flow(flow, trigger))
+
+
+def enqueue_first_sync(integration: Integration) -> list[str]:
+    """Every enabled flow once, one after the other in dependency order (one chained task)."""
+    flows = sorted(integration.flows.filter(enabled=True), key=lambda flow: FLOW_ORDER.index(flow.kind))
+    async_chain([(RUN_FLOW, (flow.pk, SyncRun.Trigger.MANUAL)) for flow in flows],
+                group=f"first-sync-{integration.pk}")
+    return [flow.kind for flow in flows]
+
+
+def enqueue_reconciliation(integration: Integration, day: date, *, again: bool = False) -> str:
+    return async_task(
+        "integrations.tasks.reconcile_day_task", integration.pk, day.isoformat(), again,
+        task_name=f"reconcile {integration.slug} {day}", group=f"reconcile-{integration.pk}",
+    )
+
+
+def task_results(stopped_before):
+    """django-q2's stored results (successes and failures) of tasks that stopped before a moment."""
+    return Task.objects.filter(stopped__lt=stopped_before)
+
+
+# --- schedules ------------------------------------------------------------------------------------
+
+def ensure_schedules(**kwargs) -> None:
+    """The minute tick that enqueues due flows, the health checks, the nightly reconciliation, the
+    daily retention purge and each stock flow's reconciliation (idempotent; run after every
+    migrate and whenever flows change)."""
+    Schedule.objects.update_or_create(
+        name=DUE_FLOWS_SCHEDULE,
+        defaults={"func": "integrations.tasks.run_due_flows", "schedule_type": Schedule.MINUTES, "minutes": 1,
+                  "repeats": -1},
+    )
+    Schedule.objects.update_or_create(
+        name=HEALTH_SCHEDULE,
+        defaults={"func": "integrations.tasks.check_connections", "schedule_type": Schedule.MINUTES,
+                  "minutes": settings.HEALTH_CHECK_MINUTES, "repeats": -1},
+    )
+    Schedule.objects.update_or_create(  # the cron, once set, is the operator's
+        name=RECONCILIATION_SCHEDULE,
+        defaults={"func": "integrations.tasks.reconcile_yesterday"},
+        create_defaults={"func": "integrations.tasks.reconcile_yesterday", "schedule_type": Schedule.CRON,
+                         "cron": settings.RECONCILIATION_CRON, "repeats": -1},
+    )
+    Schedule.objects.update_or_create(  # the cron, once set, is the operator's
+        name=RETENTION_SCHEDULE,
+        defaults={"func": "integrations.tasks.purge_expired_data"},
+        create_defaults={"func": "integrations.tasks.purge_expired_data", "schedule_type": Schedule.CRON,
+                         "cron": settings.RETENTION_CRON, "repeats": -1},
+    )
+    ensure_stock_reconciliation_schedules()
+
+
+def stock_schedule_name(flow: Flow) -> str:
+    return f"{STOCK_SCHEDULE_PREFIX}{flow.pk}"
+
+
+@transaction.atomic
+def ensure_stock_reconciliation_schedules() -> list[Schedule]:
+    """One cron schedule per enabled stock flow (its option `reconcile_cron`); drop those of others.
+
+    Incremental stock runs push only what the ERP says changed; stock can still drift (a missed
+    change, someone editing stock in Centra). The reconciliation is a full pass of the same flow
+    that compares every SKU and corrects the drift. Needs `croniter` (django-q's cron schedules do).
+    """
+    kept = []
+    for flow in Flow.objects.filter(kind=Flow.Kind.STOCK, enabled=True).order_by("pk"):
+        cron = str(flow.options.get("reconcile_cron") or DEFAULT_STOCK_RECONCILE_CRON)
+        name = stock_schedule_name(flow)
+        schedule = Schedule.objects.filter(name=name).first() or Schedule(name=name)
+        changed = schedule.pk is None or schedule.cron != cron
+        schedule.func = RUN_FLOW
+        schedule.args = repr(flow.pk)
+        schedule.kwargs = repr({"trigger": SyncRun.Trigger.SCHEDULE.value, "full": True})
+        schedule.schedule_type = Schedule.CRON
+        schedule.cron = cron
+        schedule.repeats = -1
+        schedule.full_clean()  # an invalid cron is refused here, not at 03:00
+        if changed:
+            schedule.next_run = schedule.calculate_next_run()
+        schedule.save()
+        kept.append(schedule)
+    Schedule.objects.filter(name__startswith=STOCK_SCHEDULE_PREFIX).exclude(pk__in=[s.pk for s in kept]).delete()
+    return kept

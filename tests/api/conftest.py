@@ -1,0 +1,33 @@
+"""Two shops, one looked after by a partner and one not, each with a failed record in a run."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from integrations.models import Membership, Partner, SyncRecord, SyncRun
+from tests import factories
+
+
+def client_for(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def shops():
+    agency = Partner.objects.create(name="Agency", slug="agency")
+    ours = factories.integration(factories.centra_connection(factories.organization("ours")),
+                                 factories.fortnox_connection(factories.organization("ours")), slug="ours")
+    ours.organization.partner = agency
+    ours.organization.save()
+    theirs = factories.integration(factories.centra_connection(factories.organization("theirs")),
+                                   factories.fortnox_connection(factories.organization("theirs")), slug="theirs")
+    partner_user = get_user_model().objects.create_user("agent")
+    Membership.objects.create(user=partner_user, partner=agency)
+    for integration in (ours, theirs):
+        run = SyncRun.objects.create(flow=integration.flows.get(), trigger="schedule", status="partial")
+        SyncRecord.objects.create(run=run, integration=integration, object_type="invoice", source_id="7",
+                                  status="failed", error_code="unknown_sku", message="SKU 'X' has no article")
+    return partner_user, ours, theirs
