@@ -21,12 +21,12 @@ def credential_boxes() -> dict[str, forms.CharField]:
         for credential in system.credentials:
             box = boxes.get(credential.name)
             if box is not None:
-                box.label = f"{box.label} / {system.label} {credential.label.lower()}"
+                box.label = f"{box.label} / {system.label} {credential.label}"
                 continue
             widget = forms.PasswordInput(render_value=False) if credential.secret else forms.TextInput
             note = "Stored encrypted; never shown again." if credential.secret else "Stored encrypted."
             boxes[credential.name] = forms.CharField(
-                label=f"{system.label} {credential.label.lower()}", required=False, strip=True, widget=widget,
+                label=f"{system.label} {credential.label}", required=False, strip=True, widget=widget,
                 help_text=" ".join(filter(None, [credential.help_text, KEEP, note])),
             )
     return boxes
@@ -56,7 +56,7 @@ class BaseConnectionForm(forms.ModelForm):
             foreign = [name for name in credential_names()
                        if cleaned.get(name) and name not in {c.name for c in system.credentials}]
             for name in foreign:
-                self.add_error(name, f"A {system.label} connection has no {self.fields[name].label.lower()}.")
+                self.add_error(name, f"A {system.label} connection has no {self.fields[name].label}.")
         return cleaned
     # An address Junipeer may not call is a field error now, not failed records later.
     def clean_base_url(self):

@@ -25,7 +25,7 @@ OAUTH2 = "oauth2"
 @dataclass(frozen=True)
 class CredentialField:
     name: str
-    label: str
+    label: str  # written to follow the system's name: "API token" shows as "Centra API token"
     secret: bool = True
     required: bool = True
     help_text: str = ""

@@ -23,9 +23,9 @@ CENTRA = register(ConnectorDescriptor(
     role=SOURCE,
     auth=TOKEN,
     credentials=(
-        CredentialField("api_token", "Integration API token",
-                        help_text="Centra AMS > System > API Tokens > Integration API token."),
-        CredentialField("webhook_secret", "Webhook endpoint secret", required=False,
+        CredentialField("api_token", "API token",
+                        help_text="An Integration API token: Centra AMS > System > API Tokens."),
+        CredentialField("webhook_secret", "webhook secret", required=False,
                         help_text="The endpoint secret of the Centra Webhook plugin (Integration API version)."),
     ),
     build=build,
