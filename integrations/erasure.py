@@ -34,6 +34,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from mappings.centra import customer_source_id
 
@@ -251,7 +252,10 @@ def erase_customer(*, email: str = "", centra_customer_id: str = "", integration
                    user=None, dry_run: bool = False) -> ErasureReport:
     """Erase one customer's personal data from the engine's tables (from one integration's only, if
     given). A dry run reports what would change and changes nothing. `user` is who handles the
-    request: the audit entry is theirs."""
+    request: the audit entry is theirs.
+
+    The search reads outside any transaction, so workers keep writing meanwhile; the changed rows
+    and the audit entry are then written in one short transaction."""
     email, centra_customer_id = (email or "").strip(), str(centra_customer_id or "").strip()
     if not email and not centra_customer_id:
         raise ValueError("Give the customer's e-mail, Centra customer id, or both.")
@@ -259,42 +263,45 @@ def erase_customer(*, email: str = "", centra_customer_id: str = "", integration
         raise ValueError("An erasure is audited: give the staff user who handles the request.")
     integrations = Integration.objects.filter(pk=integration.pk) if integration else Integration.objects.all()
     report = ErasureReport(dry_run=dry_run)
-    with transaction.atomic():
-        subject, links = find_subject(email, centra_customer_id, integrations)
-        record_ids = _their_records(subject, integrations) if subject.emails or subject.keys else []
-        rows = _Rows(subject, report)
-        for _learning in (True, False):  # first learn their names and addresses, then erase everywhere
-            rows.learning = _learning
-            rows.records(record_ids)
-            rows.links(links)
-        rows.events(integrations)
-        rows.texts(SyncRun.objects.filter(flow__integration__in=integrations), "sync runs", ["error_message"])
-        rows.texts(Alert.objects.all() if integration is None else Alert.objects.filter(integration=integration),
-                   "alerts", ["subject", "title", "message"])
-        rows.reports(integrations)
-        if dry_run:  # the same work, undone: what it reports is exactly what a real run changes
-            transaction.set_rollback(True)
-        else:
+    subject, links = find_subject(email, centra_customer_id, integrations)
+    record_ids = _their_records(subject, integrations) if subject.emails or subject.keys else []
+    rows = _Rows(subject, report)
+    for learning in (True, False):  # first learn their names and addresses, then erase everywhere
+        rows.learning = learning
+        rows.records(record_ids)
+        rows.links(links)
+    rows.events(integrations)
+    rows.texts(SyncRun.objects.filter(flow__integration__in=integrations), "sync runs", ["error_message"])
+    rows.texts(Alert.objects.all() if integration is None else Alert.objects.filter(integration=integration),
+               "alerts", ["subject", "title", "message"])
+    rows.reports(integrations)
+    if not dry_run:
+        with transaction.atomic():
+            rows.save()
             _audit(user, integration, centra_customer_id, report)
     return report
 
 
 class _Rows:
-    """Applies the scrubber to each kind of row, saving only rows that changed."""
+    """Applies the scrubber to each kind of row and keeps the rows that changed, to save at once."""
 
     def __init__(self, subject: Subject, report: ErasureReport):
         self.subject, self.report, self.learning = subject, report, False
+        self.changed: dict[type, tuple[list[str], list]] = {}
 
-    def _done(self, table: str, scrubber: Scrubber) -> bool:
+    def _done(self, table: str, scrubber: Scrubber, row, fields: list[str]) -> None:
         if self.learning or not scrubber.replaced:
-            return False
+            return
         self.report.counts[table] += 1
         self.report.values += scrubber.replaced
-        return True
+        self.changed.setdefault(type(row), (fields, []))[1].append(row)
+
+    def save(self) -> None:
+        for model, (fields, rows) in self.changed.items():
+            model.objects.bulk_update(rows, fields, batch_size=500)
 
     def records(self, record_ids: list[int]) -> None:
         for start in range(0, len(record_ids), 500):
-            changed = []
             for record in SyncRecord.objects.filter(pk__in=record_ids[start:start + 500]):
                 whole = (record.integration_id, record.source_id) in self.subject.keys
                 scrubber = Scrubber(self.subject, record.integration_id, learning=self.learning, whole=whole)
@@ -304,9 +311,8 @@ class _Rows:
                 record.request, record.response = request, response
                 record.source_ref, record.message = scrubber.text(record.source_ref), scrubber.text(record.message)
                 record.source_id = self._key(record.integration_id, record.source_id, scrubber)
-                if self._done("sync records", scrubber):
-                    changed.append(record)
-            SyncRecord.objects.bulk_update(changed, ["request", "response", "source_ref", "message", "source_id"])
+                self._done("sync records", scrubber, record, ["request", "response", "source_ref", "message",
+                                                              "source_id"])
 
     def links(self, links: Iterable[RecordLink]) -> None:
         for link in links:
@@ -315,9 +321,8 @@ class _Rows:
             if self.learning:
                 continue
             link.sent = sent
-            link.source_id = self._key(link.integration_id, link.source_id, scrubber)
-            if self._done("record links", scrubber):
-                link.save(update_fields=["sent", "source_id", "updated_at"])
+            link.source_id, link.updated_at = self._key(link.integration_id, link.source_id, scrubber), timezone.now()
+            self._done("record links", scrubber, link, ["sent", "source_id", "updated_at"])
 
     def _key(self, integration_id: int, source_id: str, scrubber: Scrubber) -> str:
         """A key made of the e-mail becomes the link's erased key; other ids stay as they are."""
@@ -335,16 +340,14 @@ class _Rows:
             event.payload = scrubber.json(event.payload)
             event.raw_body, event.error = scrubber.text(event.raw_body), scrubber.text(event.error)
             event.object_id = scrubber.text(event.object_id)
-            if self._done("webhook events", scrubber):
-                event.save(update_fields=["payload", "raw_body", "error", "object_id"])
+            self._done("webhook events", scrubber, event, ["payload", "raw_body", "error", "object_id"])
 
     def texts(self, rows, table: str, fields: list[str]) -> None:
         for row in rows.filter(_text_match(self.subject, *fields)):
             scrubber = Scrubber(self.subject, getattr(row, "integration_id", None))
             for name in fields:
                 setattr(row, name, scrubber.text(getattr(row, name)))
-            if self._done(table, scrubber):
-                row.save(update_fields=fields)
+            self._done(table, scrubber, row, fields)
 
     def reports(self, integrations) -> None:
         reports = ReconciliationReport.objects.filter(integration__in=integrations).annotate(
@@ -352,8 +355,7 @@ class _Rows:
         for report in reports.filter(_text_match(self.subject, "differences_text")):
             scrubber = Scrubber(self.subject, report.integration_id)
             report.differences = scrubber.json(report.differences)
-            if self._done("reconciliation reports", scrubber):
-                report.save(update_fields=["differences"])
+            self._done("reconciliation reports", scrubber, report, ["differences"])
 
 
 def _audit(user, integration: Integration | None, centra_customer_id: str, report: ErasureReport) -> None:

@@ -159,13 +159,14 @@ def purge(*, extra: Iterable[Rule] = (), dry_run: bool = False, budget_seconds: 
     """
     now = now or timezone.now()
     size = batch_size()
+    rules = [(rule, rule.days) for rule in [*engine_rules(), *extra]]  # every setting checked before any purge
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     report = PurgeReport(dry_run=dry_run)
-    for rule in [*engine_rules(), *extra]:
-        if not rule.days:
+    for rule, days in rules:
+        if not days:
             report.kept_forever.append(rule.table)
             continue
-        rows = rule.select(now - timedelta(days=rule.days), now)
+        rows = rule.select(now - timedelta(days=days), now)
         if dry_run:
             report.counts[rule.table] = rows.count()
             continue

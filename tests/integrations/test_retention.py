@@ -262,10 +262,14 @@ def test_zero_days_keeps_a_table_forever(flow, settings):
     assert {"sync records", "sync runs"} <= set(report.kept_forever)
 
 
-def test_a_negative_retention_is_refused(settings):
-    settings.RETENTION_BODIES_DAYS = -1
-    with pytest.raises(ImproperlyConfigured, match="RETENTION_BODIES_DAYS"):
-        retention.purge()
+def test_a_negative_retention_is_refused_before_anything_is_purged(flow, settings):
+    settings.RETENTION_TASK_RESULTS_DAYS = -1
+    old = record(run_of(flow, 400), "1", 400)
+
+    with pytest.raises(ImproperlyConfigured, match="RETENTION_TASK_RESULTS_DAYS"):
+        tasks.purge_expired_data()
+
+    assert fresh(old).request == BODY
 
 
 def test_the_command_dry_run_counts_and_changes_nothing(flow, capsys):
