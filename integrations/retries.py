@@ -35,7 +35,7 @@ def after_failure(error_code: str, attempts: int, now=None, *, retry_at=None) ->
 
 
 def open_failures():
-    return SyncRecord.objects.filter(status=SyncRecord.Status.FAILED, superseded=False)
+    return SyncRecord.objects.open_failures()
 
 
 def due_failures(flow: Flow, now=None):

@@ -101,7 +101,7 @@ class SyncRecordFilter(django_filters.FilterSet):
         fields = ["status", "error_code", "object_type", "source_id", "run", "dead"]
 
     def filter_open(self, queryset, name, value):
-        return queryset.filter(superseded=False, status="failed") if value else queryset
+        return queryset.open_failures() if value else queryset
 
 
 @extend_schema_view(retrieve=ID_IN_PATH)

@@ -145,6 +145,17 @@ class CentraSourcedFlow(FlowKind):
         """SourceRecords for a page of raw Centra records that are due (updating `seen`)."""
         raise NotImplementedError
 
+    def placed_before_sync_from(self, order: dict) -> bool:
+        """An order placed before the integration's go-live exclusion date is never synced."""
+        sync_from = self.context.integration.sync_from
+        if sync_from is None:
+            return False
+        try:
+            placed = datetime.fromisoformat(str(order.get("createdAt") or "").replace(" ", "T"))
+        except ValueError:
+            return False  # no readable date: the mapping fails it with its own message
+        return placed < sync_from
+
     def first_time(self, key: str) -> bool:
         if key in self.seen:
             return False

@@ -66,6 +66,8 @@ class OrdersFlow(CentraSourcedFlow):
                 continue
             if self.markets and (order.get("market") or {}).get("name") not in self.markets:
                 continue  # a market this integration does not sync (e.g. a test market)
+            if self.placed_before_sync_from(order):
+                continue
             for shipment in order.get("shipments") or []:
                 if self._is_due(shipment) and self.first_time(str(shipment.get("id"))):
                     records.append(SourceRecord(

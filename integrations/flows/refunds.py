@@ -41,6 +41,8 @@ class RefundsFlow(CentraSourcedFlow):
         records = []
         for ret in returns:
             return_id = str(ret.get("id"))
+            if isinstance(ret.get("order"), dict) and self.placed_before_sync_from(ret["order"]):
+                continue  # its order was placed before the go-live exclusion date
             if self.trigger == "return_completed" and ret.get("status") != "COMPLETED":
                 continue  # completing it bumps its updatedAt: the sweep or an event brings it again
             if self.first_time(return_id):

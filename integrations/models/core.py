@@ -152,6 +152,10 @@ class Integration(models.Model):
         max_length=64, default=new_webhook_token, editable=False,
         help_text="The secret part of the webhook URL: without it a call to the URL is not found.",
     )
+    sync_from = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Go-live's exclusion date: orders placed before it are never synced (nor their returns).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

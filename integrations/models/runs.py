@@ -80,6 +80,12 @@ class SyncRun(models.Model):
         return f"created={self.created} updated={self.updated} skipped={self.skipped} failed={self.failed}"
 
 
+class SyncRecordQuerySet(models.QuerySet):
+    def open_failures(self) -> "SyncRecordQuerySet":
+        """One row per failing source record: its latest attempt failed and nobody resolved it."""
+        return self.filter(status=SyncRecord.Status.FAILED, superseded=False, resolution="")
+
+
 class SyncRecord(models.Model):
     """What happened to one source record in one run, with the exchange that decided it."""
 
@@ -113,7 +119,17 @@ class SyncRecord(models.Model):
         null=True, blank=True,
         help_text="When retention cleared the request and response (past RETENTION_BODIES_DAYS); empty: never.",
     )
+    resolution = models.CharField(
+        max_length=16, blank=True, choices=[("resolved", "Resolved"), ("ignored", "Ignored")],
+        help_text="A failure someone closed by hand; it stays in the history with the reason.",
+    )
+    resolution_note = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SyncRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -77,6 +77,11 @@ query Customers($where: CustomerFilter, $limit: Int!, $page: Int!) {
   }
 }
 """
+ORDER_BY_NUMBER_QUERY = f"""
+query OrderByNumber($number: [Int!]) {{
+  orders(where: {{number: $number}}, limit: 1, page: 1) {{ {ORDER_FIELDS} returns {{ id }} }}
+}}
+"""
 ORDERS_QUERY = f"""
 query Orders($where: OrderFilter, $limit: Int!, $page: Int!) {{
   orders(where: $where, sort: [number_ASC], limit: $limit, page: $page) {{ {ORDER_FIELDS} }}
@@ -144,6 +149,11 @@ class CentraClient(ApiClient):
         if not order_ids:
             return []
         return self.orders_page({"id": order_ids}, page=1, limit=len(order_ids))
+
+    def order_by_number(self, number: int) -> dict | None:
+        """One order by the number people see, with its shipments and the ids of its returns."""
+        orders = self.graphql(ORDER_BY_NUMBER_QUERY, {"number": [int(number)]})["orders"]
+        return orders[0] if orders else None
 
     def returns_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
         return self.graphql(RETURNS_QUERY, {"where": where, "limit": limit, "page": page})["returns"]
