@@ -27,12 +27,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from axes.models import AccessFailureLog, AccessLog
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import Alert, ReconciliationReport, SyncRecord, SyncRun, WebhookEvent
+from .queue import task_results
 from .retries import open_failures
 
 logger = logging.getLogger(__name__)
@@ -135,6 +137,20 @@ def _reports(cutoff: datetime, now: datetime) -> QuerySet:
     return ReconciliationReport.objects.filter(day__lt=timezone.localdate(cutoff))
 
 
+def _task_results(cutoff: datetime, now: datetime) -> QuerySet:
+    """django-q2's stored results (successes and failures), by when the task stopped."""
+    return task_results(cutoff)
+
+
+def _login_logs(cutoff: datetime, now: datetime) -> QuerySet:
+    """Admin login attempts kept by django-axes (user names, addresses and browsers: personal data)."""
+    return AccessLog.objects.filter(attempt_time__lt=cutoff)
+
+
+def _login_failures(cutoff: datetime, now: datetime) -> QuerySet:
+    return AccessFailureLog.objects.filter(attempt_time__lt=cutoff)
+
+
 def engine_rules() -> list[Rule]:
     """The engine's tables, in the order they are purged (records before the runs they keep)."""
     return [
@@ -144,6 +160,9 @@ def engine_rules() -> list[Rule]:
         Rule("webhook events", "RETENTION_WEBHOOK_EVENTS_DAYS", _webhook_events),
         Rule("resolved alerts", "RETENTION_ALERTS_DAYS", _alerts),
         Rule("reconciliation reports", "RETENTION_REPORTS_DAYS", _reports),
+        Rule("task results", "RETENTION_TASK_RESULTS_DAYS", _task_results),
+        Rule("login log", "RETENTION_LOGIN_LOG_DAYS", _login_logs),
+        Rule("failed login log", "RETENTION_LOGIN_LOG_DAYS", _login_failures),
     ]
 
 

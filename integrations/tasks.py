@@ -17,7 +17,7 @@ from .connectors.ratelimit import Limit, shared_limiter
 from .domain.errors import SyncError
 from .flows.runner import RunInProgress, run_flow
 from .models import Connection, Flow, Integration, ReconciliationReport, SyncRun
-from .queue import enqueue_flow, enqueue_reconciliation, task_results
+from .queue import enqueue_flow, enqueue_reconciliation
 from .reconciliation import ClaimLost, ReconciliationBusy, catch_up_flows, reconcile
 from .webhooks import pending_run_key
 
@@ -139,15 +139,9 @@ def reconcile_day_task(integration_id: int, day: str, again: bool = False) -> st
             f"queued for catch-up; runs queued: {', '.join(flow.kind for flow in runs) or 'none'}")
 
 
-def task_results_rule() -> retention.Rule:
-    """django-q2's stored results (successes and failures), by when the task stopped."""
-    return retention.Rule("task results", "RETENTION_TASK_RESULTS_DAYS",
-                          lambda cutoff, now: task_results(cutoff))
-
-
 def purge_expired_data() -> str:
     """The daily retention pass (integrations/retention.py). Idempotent, in short batches, and it
     stops at 80 % of the task timeout so django-q2 never kills it (nor, since `retry` exceeds
     `timeout`, hands it to a second worker); the next day's pass goes on. Returns the counts."""
-    report = retention.purge(extra=[task_results_rule()], budget_seconds=settings.Q_TASK_TIMEOUT * 0.8)
+    report = retention.purge(budget_seconds=settings.Q_TASK_TIMEOUT * 0.8)
     return str(report)

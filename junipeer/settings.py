@@ -260,6 +260,7 @@ RETENTION_WEBHOOK_EVENTS_DAYS = env.int("RETENTION_WEBHOOK_EVENTS_DAYS", default
 RETENTION_ALERTS_DAYS = env.int("RETENTION_ALERTS_DAYS", default=90)  # counted from when they were resolved
 RETENTION_REPORTS_DAYS = env.int("RETENTION_REPORTS_DAYS", default=400)  # reconciliation reports, by their day
 RETENTION_TASK_RESULTS_DAYS = env.int("RETENTION_TASK_RESULTS_DAYS", default=30)  # django-q2 successes/failures
+RETENTION_LOGIN_LOG_DAYS = env.int("RETENTION_LOGIN_LOG_DAYS", default=90)  # django-axes login logs (personal data)
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 RETENTION_CRON = env("RETENTION_CRON", default="15 3 * * *")
 # Webhook calls accepted per integration (requests/seconds); more answer 429 with Retry-After.

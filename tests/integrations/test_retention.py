@@ -218,6 +218,24 @@ def test_the_daily_task_purges_task_results_and_reports_counts_per_table(flow, s
     assert result in caplog.text
 
 
+def test_admin_login_logs_are_personal_data_and_kept_only_their_days(settings):
+    from axes.models import AccessFailureLog, AccessLog
+
+    settings.RETENTION_LOGIN_LOG_DAYS = 90
+    old = AccessLog.objects.create(username="ops", ip_address="203.0.113.7", user_agent="x", path_info="/admin/")
+    AccessLog.objects.filter(pk=old.pk).update(attempt_time=days_ago(91))
+    recent = AccessLog.objects.create(username="ops", ip_address="203.0.113.7", user_agent="x", path_info="/admin/")
+    failure = AccessFailureLog.objects.create(username="ops", ip_address="203.0.113.8", user_agent="x",
+                                              path_info="/admin/", locked_out=False)
+    AccessFailureLog.objects.filter(pk=failure.pk).update(attempt_time=days_ago(120))
+
+    report = retention.purge()
+
+    assert list(AccessLog.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not AccessFailureLog.objects.exists()
+    assert (report.counts["login log"], report.counts["failed login log"]) == (1, 1)
+
+
 def test_the_retention_schedule_is_registered_daily(settings):
     settings.RETENTION_CRON = "15 3 * * *"
     queue.ensure_schedules()

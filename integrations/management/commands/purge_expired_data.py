@@ -3,18 +3,18 @@
 from django.core.management.base import BaseCommand
 
 from integrations import retention
-from integrations.tasks import task_results_rule
 
 
 class Command(BaseCommand):
     help = ("Clear sync record bodies and delete records, runs, webhook events, resolved alerts, reconciliation "
-            "reports and task results past their RETENTION_* days, in batches. Prints the counts per table.")
+            "reports, task results and login logs past their RETENTION_* days, in batches. Prints the counts "
+            "per table.")
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would be purged; change nothing.")
 
     def handle(self, dry_run, **options):
-        report = retention.purge(extra=[task_results_rule()], dry_run=dry_run)
+        report = retention.purge(dry_run=dry_run)
         for table, count in report.counts.items():
             self.stdout.write(f"{table}: {count}")
         for table in report.kept_forever:
