@@ -53,7 +53,8 @@ CREDENTIALS_KEYS = env.list("CREDENTIALS_KEY", default=[DEV_CREDENTIALS_KEY])
 # asking for them is refused by junipeer.checks and their apps are never installed: no simulator
 # tables or admin pages in a production database.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
-SANDBOX_APPS = ["sandbox", "sandbox.centra", "sandbox.fortnox", "chaos"]  # chaos: the fault-injection harness
+# chaos: the fault-injection harness
+SANDBOX_APPS = ["sandbox", "sandbox.centra", "sandbox.fortnox", "sandbox.business_central", "chaos"]
 
 # Outbound URL safety (integrations/connectors/urlsafety.py): production calls only https:// hosts
 # with public addresses, whatever the environment says. Development and test also allow http://

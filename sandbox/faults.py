@@ -55,6 +55,10 @@ def too_many_requests(system: str, retry_after: int = 1) -> HttpResponse:
         # SIMULATED body: the real 429 body was never recorded; clients may only rely on the status.
         body = {"ErrorInformation": {"error": 1, "message": "Too many requests", "code": 0}}
         return JsonResponse(body, status=429)
+    if system == FaultProfile.System.BUSINESS_CENTRAL:
+        # SIMULATED body: BC's real 429 body and headers were never recorded (business-central.md §2).
+        body = {"error": {"code": "Application_TooManyRequests", "message": "Too many requests (injected)."}}
+        return JsonResponse(body, status=429)
     body = {"errors": [{"message": "Too many requests", "extensions": {"category": "rateLimit"}}]}
     response = JsonResponse(body, status=429)
     response["Retry-After"] = str(retry_after)

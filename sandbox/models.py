@@ -13,6 +13,7 @@ class FaultProfile(models.Model):
     class System(models.TextChoices):
         CENTRA = "centra", "Centra"
         FORTNOX = "fortnox", "Fortnox"
+        BUSINESS_CENTRAL = "business_central", "Business Central"
 
     system = models.CharField(max_length=16, choices=System.choices, unique=True)
     latency_ms = models.PositiveIntegerField(default=0)

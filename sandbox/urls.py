@@ -8,4 +8,5 @@ urlpatterns = [
          name="sandbox-fortnox-consent"),
     path("centra/", include("sandbox.centra.urls")),
     path("fortnox/", include("sandbox.fortnox.urls")),
+    path("business_central/", include("sandbox.business_central.urls")),
 ]
