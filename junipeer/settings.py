@@ -65,6 +65,8 @@ OUTBOUND_ALLOW_PRIVATE_HOSTS = not PRODUCTION and env.bool("OUTBOUND_ALLOW_PRIVA
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",  # runserver serves static files as production does
+    "unfold",  # the staff console's theme (before django.contrib.admin: its templates win); assets served by the app
+    "unfold.contrib.filters",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -80,6 +82,11 @@ INSTALLED_APPS = [
     "junipeer",
     "integrations",
     "mappings",
+    # Shop owners' accounts (django-allauth), the Get Started wizard and the /app/ area (onboarding).
+    "onboarding",  # before allauth: its templates restyle allauth's pages
+    "allauth",
+    "allauth.account",
+    "django_htmx",
 ]
 if SANDBOX_ENABLED and not PRODUCTION:
     INSTALLED_APPS += SANDBOX_APPS
@@ -93,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into its 429 answer
 ]
 
@@ -141,6 +150,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",  # shop owners log in with their e-mail
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
@@ -241,6 +251,12 @@ RUN_STALE_SECONDS = env.int("RUN_STALE_SECONDS", default=300)
 # How long a push claimed by a run that may still be alive is left alone. Must exceed the longest
 # push: timeouts and Retry-After waits over all attempts (about 12 minutes at the defaults).
 CLAIM_LEASE_SECONDS = env.int("CLAIM_LEASE_SECONDS", default=900)
+# Invoices of one run pushed at once (threads), so a tenant's rate limit is filled even when its ERP
+# answers slowly; the shared limiter keeps them under it. 1 pushes one at a time.
+FLOW_PUSH_CONCURRENCY = env.int("FLOW_PUSH_CONCURRENCY", default=4)
+# A run with more to do hands over to a new queued run after this long, so one shop's backlog holds a
+# worker for a slice at a time and other shops' runs queued meanwhile go first.
+RUN_SLICE_SECONDS = env.float("RUN_SLICE_SECONDS", default=20.0)
 
 # Alerts: a run with at least this many failed records, making up at least this share, alerts.
 ALERT_MIN_FAILED_RECORDS = env.int("ALERT_MIN_FAILED_RECORDS", default=5)
@@ -266,3 +282,40 @@ RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 RETENTION_CRON = env("RETENTION_CRON", default="15 3 * * *")
 # Webhook calls accepted per integration (requests/seconds); more answer 429 with Retry-After.
 WEBHOOK_RATE_LIMIT = env("WEBHOOK_RATE_LIMIT", default="100/10")
+
+# The staff console (django-unfold over the Django admin): its menu is built per request by
+# integrations.admin.navigation (operations first, queue internals under System, the simulators only
+# when the sandbox is on); the dashboard is the admin index. Every asset is served by the app.
+UNFOLD = {
+    "SITE_TITLE": "Junipeer console",
+    "SITE_HEADER": "Junipeer",
+    "SITE_SUBHEADER": "Staff console",
+    "SITE_SYMBOL": "hub",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "integrations.admin.dashboard.dashboard_callback",
+    "STYLES": ["integrations.admin.navigation.console_css"],
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": "integrations.admin.navigation.sidebar",
+    },
+}
+
+# Shop owners' accounts (django-allauth, onboarding/): they sign up with their company, log in with
+# their e-mail, which must be verified first (development prints the mail on the console).
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_SIGNUP_FORM_CLASS = "onboarding.forms.SignupForm"
+ACCOUNT_ADAPTER = "onboarding.accounts.AccountAdapter"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Junipeer] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/app/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+# Junipeer's own OAuth2 app with each ERP that is reached with OAuth2, by connector kind, e.g.
+# {"fortnox": {"client_id": "...", "client_secret": "..."}}: the wizard connects shops through it.
+ERP_OAUTH_APPS = env.json("ERP_OAUTH_APPS", default={})

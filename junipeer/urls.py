@@ -8,6 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("integrations.urls")),
     path("api/v1/", include("integrations.api.urls")),
+    # Shop owners: invitations, /get-started/ and /app/ (onboarding), then allauth's account pages.
+    path("", include("onboarding.urls")),
+    path("accounts/", include("allauth.urls")),
 ]
 
 # Development and test only: production never installs the sandbox (junipeer.settings).

@@ -159,3 +159,4 @@ class ErpCompany:
 
     name: str
     tenant_id: str = ""
+    organisation_number: str = ""  # shown to the owner who connected it, to confirm the right company

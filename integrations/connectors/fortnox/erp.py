@@ -49,7 +49,8 @@ class FortnoxERP(ArticlesMixin, CreditsMixin, CustomersMixin, InvoicesMixin, Pri
         """`/companyinformation`: its `DatabaseNumber` is the tenant id the client-credentials grant needs."""
         company = self.client.get("companyinformation").get("CompanyInformation") or {}
         return ErpCompany(name=str(company.get("CompanyName") or ""),
-                          tenant_id=str(company.get("DatabaseNumber") or ""))
+                          tenant_id=str(company.get("DatabaseNumber") or ""),
+                          organisation_number=str(company.get("OrganizationNumber") or ""))
 
     def bookkeeping_defaults(self) -> dict[str, int]:
         """The company's predefined accounts (fortnox.md §5.10), by bookkeeping setting."""

@@ -1,0 +1,21 @@
+"""/accounts/ (invitations; allauth serves the rest), /get-started/ (the wizard), /app/ (self-service)."""
+
+from django.urls import path
+
+from . import account_views, app_views, wizard_views
+
+app_name = "onboarding"
+
+urlpatterns = [
+    path("accounts/invitation/<str:token>/", account_views.accept_invitation, name="accept-invitation"),
+    path("accounts/new-shop/", account_views.staff_new_shop, name="staff-new-shop"),
+    path("get-started/", wizard_views.start, name="wizard"),
+    path("get-started/centra/", wizard_views.centra, name="wizard-centra"),
+    path("get-started/erp/", wizard_views.erp, name="wizard-erp"),
+    path("get-started/erp/connect/", wizard_views.erp_connect, name="wizard-erp-connect"),
+    path("get-started/erp/callback/", wizard_views.erp_callback, name="wizard-erp-callback"),
+    path("app/", app_views.home, name="home"),
+    path("app/settings/", account_views.settings_page, name="settings"),
+    path("app/settings/save/", account_views.save_settings, name="settings-save"),
+    path("app/settings/invite/", account_views.invite, name="invite"),
+]

@@ -1,0 +1,164 @@
+"""The Get Started wizard (/get-started/): one view per step, thin over `progress` and the engine.
+
+Owners fill it in; viewers may look. Every step shows what it checked and what to fix.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from integrations import reconnect
+from integrations.connections import set_credentials
+from integrations.domain.errors import SyncError
+from integrations.domain.registry import OAUTH2, descriptor
+from integrations.services.centra_check import check_centra
+
+from . import progress
+from .access import member_required, owner_for_post
+from .wizard_forms import CentraForm, ErpChoiceForm, ErpCredentialsForm
+
+
+def _page(request, wizard, slug, context, status=200):
+    steps = [{"slug": s.slug, "title": s.title, "done": s.slug in wizard.done,
+              "reachable": progress.reachable(wizard, s.slug), "url": reverse(f"onboarding:wizard-{s.slug}")}
+             for s in progress.STEPS]
+    number = progress.SLUGS.index(slug) + 1
+    return render(request, f"onboarding/wizard/{slug}.html",
+                  {"wizard": wizard, "steps": steps, "current": slug, "number": number,
+                   "step_title": progress.STEPS[number - 1].title, **context}, status=status)
+
+
+def _guard(request, slug):
+    """The wizard of the user's organization, if `slug` may be opened yet (else None)."""
+    wizard = progress.wizard_of(request.organization)
+    if not progress.reachable(wizard, slug):
+        messages.warning(request, "Finish this step first: the later ones build on it.")
+        return wizard, redirect("onboarding:wizard-" + progress.next_step(wizard))
+    return wizard, None
+
+
+@member_required
+def start(request):
+    """/get-started/: continue where the owner stopped."""
+    wizard = progress.wizard_of(request.organization)
+    return redirect("onboarding:wizard-" + progress.next_step(wizard))
+
+
+@owner_for_post
+def centra(request):
+    wizard, away = _guard(request, "centra")
+    if away:
+        return away
+    saved = wizard.source
+    has_token = bool(saved and saved.credentials.get("api_token"))
+    form = CentraForm(request.POST or None, has_token=has_token,
+                      initial={"base_url": saved.base_url if saved else ""})
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["api_token"] or saved.credentials["api_token"]
+        verdict = check_centra(form.cleaned_data["base_url"], token, progress.chosen_flows(wizard))
+        for field, problems in verdict.problems.items():
+            for problem in problems:
+                form.add_error(field, problem)
+        if verdict.ok:
+            progress.save_centra(wizard, form.cleaned_data["base_url"], token, user=request.user)
+            messages.success(request, "Centra answered: the address and the token work, with every permission "
+                                      "the chosen flows need. The token is saved and will not be shown again.")
+            return redirect("onboarding:wizard-erp")
+    return _page(request, wizard, "centra", {"form": form, "saved": saved, "has_token": has_token},
+                 status=400 if form.errors else 200)
+
+
+@owner_for_post
+def erp(request):
+    wizard, away = _guard(request, "erp")
+    if away:
+        return away
+    systems = progress.erp_systems()
+    chosen = wizard.target.kind if wizard.target else (systems[0].kind if len(systems) == 1 else None)
+    kind = request.POST.get("kind") or request.GET.get("kind") or chosen
+    choice = ErpChoiceForm(initial={"kind": kind}, systems=systems)
+    system = descriptor(kind) if kind in {s.kind for s in systems} else None
+    credentials_form = None
+    if system and system.auth != OAUTH2:
+        saved = tuple(wizard.target.credentials) if wizard.target and wizard.target.kind == kind else ()
+        credentials_form = ErpCredentialsForm(request.POST or None, kind=kind, saved=saved,
+                                              initial={"base_url": wizard.target.base_url} if saved else None)
+        if request.method == "POST" and credentials_form.is_valid():
+            values = dict(credentials_form.cleaned_data)
+            connection = progress.erp_connection(wizard, kind)
+            connection.base_url = values.pop("base_url")
+            connection.save(update_fields=["base_url", "updated_at"])
+            set_credentials(connection, **values)
+            ok, message = progress.erp_connected(wizard, user=request.user)
+            if ok:
+                company = wizard.facts["erp_company"]["name"]
+                messages.success(request, f"{system.label} answered: connected to {company}.")
+                return redirect("onboarding:wizard-prepare")
+            credentials_form.add_error(None, f"{system.label} refused these credentials: {message}")
+    oauth_missing = system is not None and system.auth == OAUTH2 and not progress.oauth_app(kind)
+    return _page(request, wizard, "erp", {
+        "choice": choice, "system": system, "credentials_form": credentials_form, "oauth_missing": oauth_missing,
+        "company": wizard.facts.get("erp_company") if wizard.target and wizard.target.kind == kind else None,
+    }, status=400 if credentials_form is not None and credentials_form.errors else 200)
+
+
+def callback_uri(request) -> str:
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}{reverse('onboarding:wizard-erp-callback')}"
+
+
+@owner_for_post
+def erp_connect(request):
+    """POST: off to the ERP's consent page (OAuth2 authorization-code flow, `state` kept in the session)."""
+    if request.method != "POST":
+        return redirect("onboarding:wizard-erp")
+    wizard, away = _guard(request, "erp")
+    if away:
+        return away
+    kind = request.POST.get("kind", "")
+    if kind not in {s.kind for s in progress.erp_systems()} or descriptor(kind).auth != OAUTH2:
+        messages.error(request, "Choose your ERP first.")
+        return redirect("onboarding:wizard-erp")
+    if not progress.oauth_app(kind):
+        messages.error(request, f"Junipeer's {descriptor(kind).label} app is not configured here (ERP_OAUTH_APPS): "
+                                "contact Junipeer's support.")
+        return redirect("onboarding:wizard-erp")
+    connection = progress.erp_connection(wizard, kind)
+    try:
+        url = reconnect.begin(connection, callback_uri(request), request.session)
+    except reconnect.ReconnectFailed as failed:
+        messages.error(request, failed.message)
+        return redirect("onboarding:wizard-erp")
+    return redirect(url)
+
+
+@owner_for_post
+def erp_callback(request):
+    """Where the ERP sends the browser back: `code` and `state`, or `error`."""
+    wizard = progress.wizard_of(request.organization)
+    try:
+        done = reconnect.finish(request.GET, request.session)
+    except reconnect.ReconnectFailed as failed:
+        if failed.connection is not None and failed.connection.organization_id != request.organization.pk:
+            raise Http404 from None
+        text = failed.message.replace("Start again from the connection's page.", "Press Connect again below.")
+        messages.error(request, text.replace("start again", "press Connect again"))
+        return redirect("onboarding:wizard-erp")
+    if done.connection.organization_id != request.organization.pk:
+        raise Http404
+    wizard.refresh_from_db()
+    try:
+        ok, message = progress.erp_connected(wizard, user=request.user)
+    except SyncError as exc:
+        ok, message = False, exc.message
+    if not ok:
+        messages.error(request, f"The tokens are saved, but {done.connection.system.label} did not answer as it "
+                                f"should: {message} Press Connect again, or contact support if it persists.")
+        return redirect("onboarding:wizard-erp")
+    company = wizard.facts["erp_company"]
+    number = f" ({company['organisation_number']})" if company["organisation_number"] else ""
+    messages.success(request, f"Connected to {company['system']} company {company['name']}{number}. "
+                              "Check it is the right company before you continue.")
+    return redirect("onboarding:wizard-erp")
