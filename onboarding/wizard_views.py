@@ -6,7 +6,7 @@ Owners fill it in; viewers may look. Every step shows what it checked and what t
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from integrations import reconnect
 from integrations.connections import set_credentials
@@ -19,9 +19,17 @@ from .access import member_required, owner_for_post
 from .wizard_forms import CentraForm, ErpChoiceForm, ErpCredentialsForm
 
 
+def _step_url(slug):
+    """The step's page; None for a step whose page is not built yet (steps 3-8 are pending)."""
+    try:
+        return reverse(f"onboarding:wizard-{slug}")
+    except NoReverseMatch:
+        return None
+
+
 def _page(request, wizard, slug, context, status=200):
-    steps = [{"slug": s.slug, "title": s.title, "done": s.slug in wizard.done,
-              "reachable": progress.reachable(wizard, s.slug), "url": reverse(f"onboarding:wizard-{s.slug}")}
+    steps = [{"slug": s.slug, "title": s.title, "done": s.slug in wizard.done, "url": _step_url(s.slug),
+              "reachable": progress.reachable(wizard, s.slug) and _step_url(s.slug) is not None}
              for s in progress.STEPS]
     number = progress.SLUGS.index(slug) + 1
     return render(request, f"onboarding/wizard/{slug}.html",
@@ -34,7 +42,7 @@ def _guard(request, slug):
     wizard = progress.wizard_of(request.organization)
     if not progress.reachable(wizard, slug):
         messages.warning(request, "Finish this step first: the later ones build on it.")
-        return wizard, redirect("onboarding:wizard-" + progress.next_step(wizard))
+        return wizard, redirect(_step_url(progress.next_step(wizard)) or "onboarding:wizard-erp")
     return wizard, None
 
 
@@ -42,7 +50,8 @@ def _guard(request, slug):
 def start(request):
     """/get-started/: continue where the owner stopped."""
     wizard = progress.wizard_of(request.organization)
-    return redirect("onboarding:wizard-" + progress.next_step(wizard))
+    slug = progress.next_step(wizard)
+    return redirect(_step_url(slug) or "onboarding:wizard-erp")
 
 
 @owner_for_post
@@ -94,7 +103,7 @@ def erp(request):
             if ok:
                 company = wizard.facts["erp_company"]["name"]
                 messages.success(request, f"{system.label} answered: connected to {company}.")
-                return redirect("onboarding:wizard-prepare")
+                return redirect("onboarding:wizard-erp")
             credentials_form.add_error(None, f"{system.label} refused these credentials: {message}")
     oauth_missing = system is not None and system.auth == OAUTH2 and not progress.oauth_app(kind)
     return _page(request, wizard, "erp", {
