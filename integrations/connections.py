@@ -99,7 +99,8 @@ class ConnectionTokenStore:
 
 def config_of(connection: Connection) -> ConnectionConfig:
     """A connection as plain data for its connector; OAuth2 tokens are kept in the connection itself."""
-    oauth = descriptor(connection.kind).auth == OAUTH2
+    system = descriptor(connection.kind)
+    oauth = system.auth == OAUTH2 or system.keeps_tokens
     return ConnectionConfig(
         key=f"connection:{connection.pk}",
         base_url=connection.base_url,

@@ -23,6 +23,18 @@ def fortnox_connection(org=None, *, base_url="https://api.fortnox.test", auth_ur
     )
 
 
+def business_central_connection(org=None, *, base_url="https://api.businesscentral.test",
+                                auth_url="https://login.microsoftonline.test", tenant="contoso.example",
+                                environment="production", company_id="", client_id="bc-client-id",
+                                client_secret="bc-client-secret", **settings):
+    return Connection.objects.create(
+        organization=org or organization(), name="Business Central", kind="business_central",
+        base_url=base_url, auth_url=auth_url, settings=settings,
+        credentials={"tenant": tenant, "environment": environment, "company_id": company_id,
+                     "client_id": client_id, "client_secret": client_secret},
+    )
+
+
 def centra_connection(org=None, *, base_url="https://shop.centra.test", api_token="centra-token-0000", **settings):
     return Connection.objects.create(
         organization=org or organization(), name="Centra", kind="centra",

@@ -85,6 +85,14 @@ _CATALOG = [
     ErrorCode("price_list_missing", "The flow's price list does not exist",
               "Create the price list (Fortnox: Settings > Price lists; Centra: Pricelists) or fix the flow "
               "option naming it, then retry.", False),
+    ErrorCode("entity_changed", "The record was changed in the ERP while we were updating it",
+              "Nothing to do: the record is read again and retried automatically.", True),
+    ErrorCode("unmapped_vat_business_group", "No VAT business posting group for the buyer's booking situation",
+              "Map the situation named in the message (domestic, EU reverse charge, an OSS country, export) to a "
+              "VAT business posting group in the integration's bookkeeping settings, then retry.", False),
+    ErrorCode("unmapped_vat_product_group", "No VAT product posting group for a VAT rate Centra charged",
+              "Map the VAT rate named in the message to a VAT product posting group in the integration's "
+              "bookkeeping settings, then retry.", False),
     ErrorCode("flow_misconfigured", "A flow option has a value the flow cannot use",
               "Fix the flow option named in the message, then run the flow again.", False),
 ]

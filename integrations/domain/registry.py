@@ -72,6 +72,12 @@ class ConnectorDescriptor:
     default_auth_url: str = ""
     oauth: OAuth2 | None = None
     field_limits: Mapping[str, int] = field(default_factory=dict)  # "Customer.ZipCode" -> 10
+    # The client fetches short-lived access tokens itself (e.g. client credentials): the connection
+    # keeps them (`token_store`), so every worker uses one token until it expires and one fetches the next.
+    keeps_tokens: bool = False
+    # Accounts come from posting groups, not per row: the integration maps booking situations and VAT
+    # rates to the ERP's posting groups (mappings.models.PostingGroupMapping), and invoices carry them.
+    posting_groups: bool = False
 
     @property
     def required_credentials(self) -> tuple[str, ...]:

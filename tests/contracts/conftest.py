@@ -9,6 +9,8 @@ import time
 import pytest
 
 from integrations.connections import erp_for, set_credentials
+from sandbox.business_central import services as business_central
+from sandbox.business_central.ratelimit import limits as business_central_limits
 from sandbox.fortnox import services as fortnox
 from tests import factories
 
@@ -27,7 +29,21 @@ def fortnox_adapter(live_server):
     return erp_for(connection)
 
 
-ADAPTERS = {"fortnox": fortnox_adapter}
+def business_central_adapter(live_server):
+    """A CRONUS-like Swedish company in a fresh environment, reached with Entra client credentials."""
+    business_central_limits.reset()
+    environment = business_central.create_environment("contract.example", "production")
+    company = business_central.create_company(environment, "CONTRACT", "Contract AB")
+    business_central.create_app("contract-bc-client", "contract-bc-secret", "contract.example")
+    connection = factories.business_central_connection(
+        base_url=f"{live_server.url}/sandbox/business_central", auth_url=f"{live_server.url}/sandbox/business_central",
+        tenant="contract.example", environment="production", company_id=str(company.id),
+        client_id="contract-bc-client", client_secret="contract-bc-secret", **FAST,
+    )
+    return erp_for(connection)
+
+
+ADAPTERS = {"fortnox": fortnox_adapter, "business_central": business_central_adapter}
 
 
 @pytest.fixture(params=sorted(ADAPTERS))

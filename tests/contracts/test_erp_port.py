@@ -162,7 +162,7 @@ def test_articles_are_upserted_priced_and_their_stock_read(erp):
     number = with_article(erp, "SCARF", "Wool Scarf")
 
     erp.update_article(number, Article(source_id=number, article_number=number, description="Grey Wool Scarf"))
-    erp.set_sales_price(number, Decimal("149.00"), "A")
+    erp.set_sales_price(number, Decimal("149.00"), None)  # None: the ERP's default price list
 
     assert erp.find_article(number) == number
     assert erp.find_article("NO-SUCH-ARTICLE") is None
