@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from tests.onboarding.conftest import PASSWORD
+from tests.onboarding.fixtures import PASSWORD, sandbox  # noqa: F401  (the sandbox fixture)
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "wizard"
-pytest_plugins = ["tests.onboarding.conftest"]
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_new_owner_signs_up_and_connects_centra_and_fortnox_alone(browser, sandbox, width):
+def test_new_owner_signs_up_and_connects_centra_and_fortnox_alone(browser, sandbox, width):  # noqa: F811
     browser.clear_cookies()  # the session-wide browser may hold the other width's login
     page = browser.new_page()
     page.set_viewport_size({"width": width, "height": 900})

@@ -10,7 +10,7 @@ from integrations.models import Membership, Organization
 from onboarding.models import Invitation
 from onboarding.orgnumber import normalise
 
-from .conftest import PASSWORD, make_owner
+from .fixtures import PASSWORD, make_owner
 
 pytestmark = pytest.mark.django_db
 

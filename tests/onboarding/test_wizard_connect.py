@@ -8,7 +8,7 @@ from django.urls import reverse
 from integrations.models import Connection
 from onboarding.models import Wizard
 
-from .conftest import make_owner
+from .fixtures import make_owner
 
 CENTRA = reverse("onboarding:wizard-centra")
 

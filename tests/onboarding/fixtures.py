@@ -1,0 +1,68 @@
+"""Shop owners signed in with the test client, and a sandbox Centra store and Fortnox company
+reached over real HTTP (live_server), with Junipeer's Fortnox app configured for the wizard."""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+
+from integrations.models import Membership
+from onboarding.services import create_organization
+from sandbox.centra import services as centra
+from sandbox.centra.models import ApiToken
+from sandbox.fortnox import services as fortnox
+
+PASSWORD = "a-long-enough-passphrase-42"
+
+
+def make_owner(email="owner@shop.example", company="Shop AB", role=Membership.Role.OWNER, organization=None):
+    user = get_user_model().objects.create_user(username=email, email=email, password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if organization is None:
+        organization = create_organization(company, "556677-8899", email, owner=user)
+    else:
+        Membership.objects.create(user=user, organization=organization, role=role)
+    return user, organization
+
+
+@pytest.fixture
+def owner_client(client, db):
+    user, organization = make_owner()
+    client.force_login(user)
+    client.organization = organization
+    return client
+
+
+@dataclass
+class Sandbox:
+    url: str
+    store: object
+    tenant: object
+
+    @property
+    def centra_url(self):
+        return f"{self.url}/sandbox/centra/{self.store.slug}"
+
+    def token_with(self, *permissions):
+        return ApiToken.objects.create(store=self.store, integration_name="limited",
+                                       permissions=list(permissions)).token
+
+
+@pytest.fixture
+def sandbox(live_server, transactional_db, settings):
+    unlimited = {"TEN_SECONDS": 10**9, "ONE_HOUR": 10**9}
+    store = centra.create_store("wizardshop", name="Wizard Shop", plan="enterprise", rate_limit_overrides={
+        "REQUEST_COUNT": unlimited, "QUERY_COMPLEXITY": unlimited, "MUTATION_COUNT": unlimited})
+    tenant = fortnox.create_tenant("Wizard Shop AB", rate_limit_requests=10_000)
+    fortnox.create_app("wizard-client", "wizard-client-secret")
+    settings.SITE_URL = live_server.url
+    settings.ERP_OAUTH_APPS = {"fortnox": {
+        "client_id": "wizard-client", "client_secret": "wizard-client-secret",
+        "base_url": f"{live_server.url}/sandbox/fortnox", "auth_url": f"{live_server.url}/sandbox/fortnox"}}
+    return Sandbox(live_server.url, store, tenant)
+
+
+def link_in(text: str) -> str:
+    return re.search(r"https?://\S+", text).group(0)
