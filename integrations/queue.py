@@ -119,3 +119,27 @@ def ensure_stock_reconciliation_schedules() -> list[Schedule]:
         kept.append(schedule)
     Schedule.objects.filter(name__startswith=STOCK_SCHEDULE_PREFIX).exclude(pk__in=[s.pk for s in kept]).delete()
     return kept
+
+
+def queue_status() -> dict:
+    """The work queue at a glance for the console: tasks waiting, failed in the last 24 hours, and the
+    worker clusters' last heartbeat (none seen: no worker runs, or its stats live in another process's
+    cache). A constant number of queries."""
+    from datetime import timedelta
+
+    from django.db import DatabaseError
+    from django.utils import timezone
+    from django_q.brokers import get_broker
+    from django_q.models import Failure
+    from django_q.status import Stat
+    from redis.exceptions import RedisError
+
+    broker = get_broker()
+    try:
+        queued = broker.queue_size()
+    except (OSError, DatabaseError, RedisError) as exc:  # an unreachable broker is what the page must show
+        return {"queued": None, "failed_24h": None, "clusters": [], "error": f"{type(exc).__name__}: {exc}"}
+    clusters = [{"host": stat.host, "status": stat.status, "workers": len(stat.workers or []),
+                 "heartbeat": stat.timestamp} for stat in Stat.get_all(broker=broker)]
+    failed = Failure.objects.filter(stopped__gte=timezone.now() - timedelta(hours=24)).count()
+    return {"queued": queued, "failed_24h": failed, "clusters": clusters, "error": ""}

@@ -8,31 +8,38 @@ from mappings.models import Bookkeeping, FieldMapping, OssAccount, ValueMapEntry
 from ..connections import centra_client
 from ..domain.errors import SyncError
 from ..services.bookkeeping import read_bookkeeping_defaults
+from .common import ConsoleAdmin, StackedInline, TabularInline
+from .forms import BookkeepingForm
 
 
-class BookkeepingInline(admin.StackedInline):
+class BookkeepingInline(StackedInline):
+    form = BookkeepingForm
     model = Bookkeeping
+    tab = True
     can_delete = False
     show_change_link = True
     extra = 0
 
 
-class OssAccountInline(admin.TabularInline):
+class OssAccountInline(TabularInline):
     """One row per (country, VAT rate): a reduced rate is a row of its own, never a second field."""
 
     model = OssAccount
+    tab = True
     extra = 0
     fields = ["country_code", "vat_rate", "sales_account", "return_fee_account"]
 
 
-class FieldMappingInline(admin.TabularInline):
+class FieldMappingInline(TabularInline):
     model = FieldMapping
+    tab = True
     extra = 0
     fields = ["flow_kind", "target", "source_path", "transform", "argument", "position"]
 
 
-class ValueMapEntryInline(admin.TabularInline):
+class ValueMapEntryInline(TabularInline):
     model = ValueMapEntry
+    tab = True
     extra = 0
 
 
@@ -47,7 +54,8 @@ def market_flags(market: dict) -> list[str]:
 
 
 @admin.register(Bookkeeping)
-class BookkeepingAdmin(admin.ModelAdmin):
+class BookkeepingAdmin(ConsoleAdmin):
+    form = BookkeepingForm
     list_display = ["integration", "home_country", "oss_enabled", "markets"]
     readonly_fields = ["centra_markets"]
     actions = ["read_defaults"]

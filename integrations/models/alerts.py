@@ -30,6 +30,7 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    resolution_note = models.TextField(blank=True, help_text="What was done about it, said by whoever resolved it.")
 
     class Meta:
         ordering = ["resolved_at", "-last_seen_at"]

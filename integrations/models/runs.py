@@ -127,6 +127,12 @@ class SyncRecord(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    order_number = models.CharField(
+        max_length=64, blank=True, help_text="The Centra order number the record concerns (searched in the log)."
+    )
+    customer_email = models.CharField(
+        max_length=254, blank=True, help_text="The customer's e-mail, lower-cased (searched in the log)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SyncRecordQuerySet.as_manager()
@@ -139,10 +145,25 @@ class SyncRecord(models.Model):
             models.Index(fields=["status", "superseded", "dead", "next_retry_at"]),
             models.Index(fields=["error_code"]),
             models.Index(fields=["created_at"], name="syncrecord_created_at"),
+            # The sync log's searches are exact matches on these, each served by its index.
+            models.Index(fields=["source_id"], name="syncrecord_source_id"),
+            models.Index(fields=["source_ref"], name="syncrecord_source_ref"),
+            models.Index(fields=["target_id"], name="syncrecord_target_id"),
+            models.Index(fields=["order_number"], name="syncrecord_order_number"),
+            models.Index(fields=["customer_email"], name="syncrecord_customer_email"),
         ]
 
     def __str__(self):
         return f"{self.object_type} {self.source_id}: {self.status}"
+
+
+class OpenFailure(SyncRecord):
+    """The console's open failures view: sync records whose latest attempt failed, not resolved."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "open failure"
+        verbose_name_plural = "open failures"
 
 
 class RecordLink(models.Model):
