@@ -33,7 +33,7 @@ def missing_credentials(connection: Connection) -> list[str]:
 
 
 def save_tokens(connection: Connection, tokens: OAuthTokens) -> None:
-    """Store a new Fortnox token pair at once. Even an empty refresh token is saved: the old one is
+    """Store a new OAuth2 token pair at once. Even an empty refresh token is saved: the old one is
     spent either way (refresh tokens work once)."""
     credentials = dict(connection.credentials)
     credentials.update(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
@@ -43,7 +43,7 @@ def save_tokens(connection: Connection, tokens: OAuthTokens) -> None:
 
 
 class ConnectionTokenStore:
-    """Fortnox tokens kept in a connection's encrypted credentials.
+    """OAuth2 tokens (Fortnox's) kept in a connection's encrypted credentials.
 
     A refresh is serialized across every worker and machine by a short lease on the connection
     row (`refresh_lock_until`), taken with one conditional UPDATE. No database transaction is held
