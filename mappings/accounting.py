@@ -16,7 +16,7 @@ from decimal import Decimal
 from integrations.domain.errors import SyncError
 from integrations.domain.money import percent_text
 
-from .models import Bookkeeping, OssAccount
+from .models import Bookkeeping, OssAccount, PostingGroups
 
 DOMESTIC = "domestic"
 EU_REVERSE_CHARGE = "eu_reverse_charge"
@@ -231,3 +231,68 @@ def booking_for(bookkeeping: Bookkeeping, oss_accounts: dict[str, dict[Decimal, 
     if not bookkeeping.oss_enabled:
         return SettingsBooking(EU_HOME_VAT, bookkeeping, country_code)
     return SettingsBooking(EU_OSS, bookkeeping, country_code, oss_accounts.get(country_code, {}))
+
+
+@dataclass(frozen=True)
+class PostingGroupBooking(Booking):
+    """A booking for an ERP whose accounts come from posting groups (Business Central).
+
+    Goods are item lines: the item's posting groups pick the sales account, so no row account
+    matters and no OSS sales accounts are needed. Free rows still name a G/L account: shipping the
+    freight account, discounts the discount account (else the home sales account of the rate),
+    return fees their own account, gift cards theirs. The VAT of a row is the rate Centra charged,
+    none for reverse charge and export, as in `SettingsBooking`.
+    """
+
+    situation: str
+    bookkeeping: Bookkeeping
+    country_code: str = ""
+
+    def _vat(self, vat_rate: Decimal) -> Decimal:
+        return ZERO if self.situation in (EU_REVERSE_CHARGE, EXPORT) else vat_rate
+
+    def goods(self, vat_rate: Decimal) -> Posting:
+        b = self.bookkeeping
+        return b.domestic_account(self._vat(vat_rate)) or b.sales_account_25, self._vat(vat_rate)
+
+    def freight(self, vat_rate: Decimal) -> Posting:
+        return self.bookkeeping.freight_account, self._vat(vat_rate)
+
+    def discount(self, vat_rate: Decimal) -> Posting:
+        account, vat = self.goods(vat_rate)
+        return self.bookkeeping.discount_account or account, vat
+
+    def return_fee(self, vat_rate: Decimal) -> Posting:
+        return self.bookkeeping.return_fee_account, self._vat(vat_rate)
+
+    def gift_card(self) -> Posting:
+        return self.bookkeeping.gift_card_account, ZERO
+
+    def is_gift_card(self, sku: str) -> bool:
+        return sku in (self.bookkeeping.gift_card_skus or [])
+
+
+SITUATION_LABELS = {DOMESTIC: "domestic", EU_REVERSE_CHARGE: "EU reverse charge", EU_HOME_VAT: "EU consumer (home VAT)",
+                    EXPORT: "export"}
+
+
+def posting_groups_for(groups: PostingGroups, situation: str, country_code: str, rates) -> dict:
+    """The VAT business posting group of the situation and the VAT product posting group of each
+    rate, as the invoice carries them to the ERP (in its booking snapshot). JSON-ready."""
+    if situation == EU_OSS:
+        label, business = f"OSS {country_code}", (groups.oss or {}).get(country_code.upper(), "")
+    else:
+        label, business = SITUATION_LABELS.get(situation, situation), getattr(groups, situation, "")
+    if not business:
+        raise SyncError("unmapped_vat_business_group",
+                        f"No VAT business posting group for {label} sales: map {label} to one of Business Central's "
+                        "VAT business posting groups in the integration's bookkeeping settings.")
+    products = {}
+    for rate in sorted(set(rates)):
+        code = (groups.vat_products or {}).get(percent_text(rate), "")
+        if not code:
+            raise SyncError("unmapped_vat_product_group",
+                            f"No VAT product posting group for {percent_text(rate)} % VAT: map the rate to one of "
+                            "Business Central's VAT product posting groups in the integration's bookkeeping settings.")
+        products[percent_text(rate)] = code
+    return {"situation": label, "vat_business": business, "vat_products": products}

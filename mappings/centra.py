@@ -24,9 +24,9 @@ from integrations.domain.documents import Customer, Invoice, InvoiceRow, company
 from integrations.domain.errors import SyncError
 from integrations.domain.money import percent_text, round_money, split
 
-from .accounting import Booking, FrozenBooking, Posting, booking_for
-from .models import Bookkeeping, OssAccount
-from .services import MappingSet, bookkeeping_for
+from .accounting import Booking, FrozenBooking, Posting, PostingGroupBooking, booking_for, posting_groups_for
+from .models import Bookkeeping, OssAccount, PostingGroups
+from .services import MappingSet, bookkeeping_for, posting_groups_of
 from .transforms import text
 
 ONE = Decimal("1")
@@ -58,11 +58,13 @@ class MappingContext:
     mappings: MappingSet
     bookkeeping: Bookkeeping
     oss: dict[str, dict[Decimal, OssAccount]]  # country code -> VAT rate -> account
+    posting_groups: PostingGroups | None = None  # an ERP that books by posting groups (Business Central)
 
     @classmethod
     def load(cls, integration, flow_kind: str) -> "MappingContext":
         return cls(MappingSet.for_flow(integration, flow_kind), bookkeeping_for(integration),
-                   oss_accounts_by_country(OssAccount.objects.filter(integration=integration)))
+                   oss_accounts_by_country(OssAccount.objects.filter(integration=integration)),
+                   posting_groups_of(integration))
 
 
 def oss_accounts_by_country(accounts) -> dict[str, dict[Decimal, OssAccount]]:
@@ -177,9 +179,22 @@ def customer_from_order(order: dict, fields: dict) -> Customer:
 
 
 def booking_of(customer: Customer, context: MappingContext) -> Booking:
-    return booking_for(context.bookkeeping, context.oss, country_code=customer.country_code,
-                       is_eu=customer.country_is_eu, is_company=customer.is_company,
-                       vat_number=customer.vat_number)
+    booking = booking_for(context.bookkeeping, context.oss, country_code=customer.country_code,
+                          is_eu=customer.country_is_eu, is_company=customer.is_company,
+                          vat_number=customer.vat_number)
+    if context.posting_groups is not None:
+        return PostingGroupBooking(booking.situation, context.bookkeeping, booking.country_code)
+    return booking
+
+
+def with_posting_groups(snapshot: dict, rows: list[InvoiceRow], customer: Customer, context: MappingContext,
+                        situation: str) -> dict:
+    """The snapshot with the posting groups of its situation and row rates, for an ERP that books by them."""
+    if context.posting_groups is None:
+        return snapshot
+    country = (customer.country_code or context.bookkeeping.home_country).upper()
+    groups = posting_groups_for(context.posting_groups, situation, country, [row.vat_percent for row in rows])
+    return {**snapshot, "posting_groups": groups}
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -291,6 +306,7 @@ def invoice_from_shipment(order: dict, shipment: dict, context: MappingContext) 
     rows.extend(discount_rows(discount, goods_by_vat, booking, sign=ONE, label="Discount",
                               article=bookkeeping.discount_article))
     snapshot = booking.snapshot(goods_by_vat, skus=[row.article_number for row in rows if row.article_number])
+    snapshot = with_posting_groups(snapshot, rows, customer, context, booking.situation)
     return _document(source=shipment, what=f"Shipment {shipment.get('number')}", sign=ONE,
                      reference=shipment_reference(shipment), date_keys=("shippedAt", "createdAt"), order=order,
                      shipment=shipment, rows=rows, customer=customer, mapped=mapped, context=context,
@@ -366,6 +382,11 @@ def credit_invoice_from_return(ret: dict, context: MappingContext, original_invo
     fee = decimal(totals.get("returnCost"), "return returnCost")
     rows.extend(split_rows(fee, goods_by_vat, posting.return_fee, label="Return fee", quantity=ONE,
                            article=bookkeeping.return_fee_article))
+    # An ERP that books by posting groups gets the invoice's groups (or today's, for an older invoice).
+    groups = (booking or {}).get("posting_groups") if booking else None
+    if groups is None and context.posting_groups is not None:
+        groups = with_posting_groups({}, rows, customer, context, posting.situation)["posting_groups"]
     return _document(source=ret, what=f"Return {ret.get('id')}", sign=-ONE, reference=return_reference(ret),
                      date_keys=("updatedAt", "createdAt"), order=order, shipment=shipment, rows=rows,
-                     customer=customer, mapped=mapped, context=context, credit_of=original_invoice)
+                     customer=customer, mapped=mapped, context=context, credit_of=original_invoice,
+                     booking={"posting_groups": groups} if groups else None)

@@ -191,3 +191,47 @@ class Bookkeeping(models.Model):
             25: self.sales_account_25, 12: self.sales_account_12, 6: self.sales_account_6, 0: self.sales_account_0,
         }
         return by_rate.get(vat_rate)
+
+
+def default_vat_products() -> dict:
+    return {"25": "VAT25", "12": "VAT12", "6": "VAT6", "0": "VAT0"}
+
+
+class PostingGroups(models.Model):
+    """Bookkeeping the Business Central way: accounts come from posting groups, not from rows.
+
+    Each booking situation maps to a VAT business posting group (given to the buyer's customer
+    card) and each VAT rate Centra charges to a VAT product posting group (given to every line);
+    BC's VAT posting setup then decides the VAT and the accounts. An unmapped situation or rate
+    fails the record with `unmapped_vat_business_group` / `unmapped_vat_product_group`. Defaults
+    are the groups a Swedish BC company is set up with; the settings screens list the company's own.
+    """
+
+    integration = models.OneToOneField("integrations.Integration", on_delete=models.CASCADE,
+                                       related_name="posting_groups")
+    domestic = models.CharField(max_length=20, default="DOMESTIC", blank=True,
+                                help_text="VAT business posting group for sales in the home country.")
+    eu_reverse_charge = models.CharField(max_length=20, default="EU", blank=True,
+                                         help_text="EU businesses with a VAT number (reverse charge).")
+    eu_home_vat = models.CharField(max_length=20, default="EU-HOME", blank=True,
+                                   help_text="EU consumers when OSS is off (home VAT).")
+    export = models.CharField(max_length=20, default="EXPORT", blank=True, help_text="Buyers outside the EU.")
+    oss = models.JSONField(default=dict, blank=True,
+                           help_text='EU consumers with OSS on, per country: {"DE": "OSS-DE", "FR": "OSS-FR"}.')
+    vat_products = models.JSONField(default=default_vat_products, blank=True,
+                                    help_text='VAT product posting group per VAT rate: {"25": "VAT25", "19": "VAT19"}.')
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "posting groups"
+        verbose_name_plural = "posting groups"
+
+    def __str__(self):
+        return f"Posting groups of {self.integration}"
+
+    def clean(self):
+        for name, value in (("oss", self.oss), ("vat_products", self.vat_products)):
+            if not isinstance(value, dict) or not all(isinstance(v, str) and len(v) <= 20 for v in value.values()):
+                raise ValidationError({name: "Give an object of codes (at most 20 characters each)."})
+        self.oss = {str(country).strip().upper(): code.strip().upper() for country, code in self.oss.items()}
+        self.vat_products = {percent_text(rate): code.strip().upper() for rate, code in self.vat_products.items()}

@@ -58,8 +58,43 @@ CENTRA_FORTNOX: dict[str, list[FieldSpec]] = {
     ],
 }
 
+# Business Central (business-central.md §5.1-5.3): camelCase API fields. Name, Email, CountryCode, VATNumber and
+# OrganisationNumber are the customer document's own (every ERP reads them); address texts are cut to BC's
+# lengths (it refuses longer values), so a long Centra address never fails a record.
+BC_CUSTOMER_FIELDS = [
+    FieldSpec("Customer.Name", "billingAddress.companyName", "coalesce", PERSON),
+    FieldSpec("Customer.Email", "billingAddress.email", "strip"),
+    FieldSpec("Customer.phoneNumber", "billingAddress.phoneNumber", "truncate"),
+    FieldSpec("Customer.addressLine1", "billingAddress.address1", "truncate"),
+    FieldSpec("Customer.addressLine2", "billingAddress.address2", "truncate"),
+    FieldSpec("Customer.postalCode", "billingAddress.zipCode", "strip"),
+    FieldSpec("Customer.city", "billingAddress.city", "truncate"),
+    FieldSpec("Customer.CountryCode", "billingAddress.country.code", "upper"),
+    FieldSpec("Customer.VATNumber", "billingAddress.vatNumber", "strip"),
+    FieldSpec("Customer.OrganisationNumber", "billingAddress.vatNumber", "org_number"),
+]
+
+CENTRA_BUSINESS_CENTRAL: dict[str, list[FieldSpec]] = {
+    "orders": [
+        *BC_CUSTOMER_FIELDS,
+        FieldSpec("Invoice.customerPurchaseOrderReference", "number", "truncate"),
+        FieldSpec("Invoice.shipToName", "shippingAddress.firstName", "template",
+                  "{shippingAddress.firstName} {shippingAddress.lastName}"),
+        FieldSpec("Invoice.shipToAddressLine1", "shippingAddress.address1", "truncate"),
+        FieldSpec("Invoice.shipToPostCode", "shippingAddress.zipCode", "strip"),
+        FieldSpec("Invoice.shipToCity", "shippingAddress.city", "truncate"),
+    ],
+    "refunds": [*BC_CUSTOMER_FIELDS],
+    "customers": [
+        FieldSpec("Customer.Name", "firstName", "template", "{firstName} {lastName}"),
+        FieldSpec("Customer.Email", "email", "strip"),
+        FieldSpec("Customer.phoneNumber", "phoneNumber", "truncate"),
+    ],
+}
+
 PRESETS: dict[tuple[str, str, str], list[FieldSpec]] = {
-    ("centra", "fortnox", flow_kind): specs for flow_kind, specs in CENTRA_FORTNOX.items()
+    **{("centra", "fortnox", flow_kind): specs for flow_kind, specs in CENTRA_FORTNOX.items()},
+    **{("centra", "business_central", flow_kind): specs for flow_kind, specs in CENTRA_BUSINESS_CENTRAL.items()},
 }
 
 # Without these a document cannot be matched or accepted: a flow cannot go live with one unmapped.
@@ -67,6 +102,9 @@ REQUIRED: dict[tuple[str, str, str], list[str]] = {
     ("centra", "fortnox", "orders"): ["Customer.Name", "Customer.Email"],
     ("centra", "fortnox", "refunds"): ["Customer.Name", "Customer.Email"],
     ("centra", "fortnox", "customers"): ["Customer.Name", "Customer.Email"],
+    ("centra", "business_central", "orders"): ["Customer.Name", "Customer.Email"],
+    ("centra", "business_central", "refunds"): ["Customer.Name", "Customer.Email"],
+    ("centra", "business_central", "customers"): ["Customer.Name", "Customer.Email"],
 }
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from integrations.domain.errors import SyncError
 from integrations.domain.registry import descriptor
 
-from .models import Bookkeeping, FieldMapping, InvoiceBooking, ValueMapEntry
+from .models import Bookkeeping, FieldMapping, InvoiceBooking, PostingGroups, ValueMapEntry
 from .paths import resolve
 from .presets import preset, required
 from .transforms import TRANSFORMS
@@ -104,6 +104,14 @@ def unmapped_required(integration, flow_kind: str) -> list[str]:
 
 def bookkeeping_for(integration) -> Bookkeeping:
     return Bookkeeping.objects.get_or_create(integration=integration)[0]
+
+
+def posting_groups_of(integration) -> PostingGroups | None:
+    """The integration's posting-group mapping when its ERP books by posting groups (its descriptor
+    says so), created with the defaults on first use; None for an ERP that books by row accounts."""
+    if not descriptor(integration.target.kind).posting_groups:
+        return None
+    return PostingGroups.objects.get_or_create(integration=integration)[0]
 
 
 def keep_booking(link, snapshot: dict) -> None:

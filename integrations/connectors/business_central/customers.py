@@ -7,6 +7,8 @@ from ...domain.errors import SyncError
 from .client import quoted
 from .payloads import CUSTOMER_LIMITS, check_lengths
 
+# Mapping targets the customer document carries itself (every ERP's presets map them by these names).
+DOCUMENT_KEYS = {"CountryCode"}
 FIELDS = ("displayName", "email", "type", "country", "currencyCode", "taxRegistrationNumber", "addressLine1",
           "addressLine2", "city", "postalCode", "phoneNumber")
 
@@ -23,7 +25,8 @@ class CustomersMixin:
     def customer_payload(self, customer: Customer) -> dict:
         """Mapped fields first (the BC preset maps address and phone), then name and e-mail. A Swedish
         company's VAT number (or, lacking one, its organisation number) is its tax registration number."""
-        payload = {**customer.fields, "displayName": customer.name, "email": customer.email}
+        mapped = {name: value for name, value in customer.fields.items() if name not in DOCUMENT_KEYS}
+        payload = {**mapped, "displayName": customer.name, "email": customer.email}
         if customer.is_company is not None:
             payload["type"] = "Company" if customer.is_company else "Person"
         if customer.country_code:

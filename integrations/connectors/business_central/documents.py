@@ -125,6 +125,7 @@ class DocumentsMixin:
             "currencyCode": invoice.currency.upper(),
         }
         if credit:
+            header.pop("customerPurchaseOrderReference", None)  # credit memos have no such field (§5.3)
             header["invoiceNumber"] = invoice.credit_of
             # Printed on the credit memo, also when BC cannot apply it (a paid invoice): which invoice it credits.
             lines.append({"sequence": (len(lines) + 1) * 10000, "lineType": "Comment",
