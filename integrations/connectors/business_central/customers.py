@@ -9,9 +9,6 @@ from .payloads import CUSTOMER_LIMITS, check_lengths
 
 # Mapping targets the customer document carries itself (every ERP's presets map them by these names).
 DOCUMENT_KEYS = {"CountryCode"}
-FIELDS = ("displayName", "email", "type", "country", "currencyCode", "taxRegistrationNumber", "addressLine1",
-          "addressLine2", "city", "postalCode", "phoneNumber")
-
 
 def _text(value) -> str:
     return "" if value is None else str(value).strip()
