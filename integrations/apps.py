@@ -9,5 +9,6 @@ class IntegrationsConfig(AppConfig):
     def ready(self):
         from . import connectors  # noqa: F401  (each connector registers its descriptor)
         from .queue import ensure_schedules
+        from .services import partner_webhooks  # noqa: F401  (its receivers turn engine events into deliveries)
 
         post_migrate.connect(ensure_schedules, sender=self)

@@ -22,6 +22,8 @@ HEALTH_SCHEDULE = "junipeer: check connections"
 RECONCILIATION_SCHEDULE = "junipeer: reconcile yesterday"
 RETENTION_SCHEDULE = "junipeer: purge expired data"
 STOCK_SCHEDULE_PREFIX = "junipeer: reconcile stock of flow "
+PARTNER_DELIVERY = "integrations.tasks.deliver_partner_webhook_task"
+PARTNER_RETRIES_SCHEDULE = "junipeer: retry partner webhooks"
 DEFAULT_STOCK_RECONCILE_CRON = "0 3 * * *"
 
 # Flows that depend on others run after them: invoices need customers, credits need invoices.
@@ -50,6 +52,12 @@ def enqueue_reconciliation(integration: Integration, day: date, *, again: bool =
         "integrations.tasks.reconcile_day_task", integration.pk, day.isoformat(), again,
         task_name=f"reconcile {integration.slug} {day}", group=f"reconcile-{integration.pk}",
     )
+
+
+def enqueue_partner_delivery(delivery_id: int) -> str:
+    """Send one partner webhook delivery from the queue (its retries come from the minute schedule)."""
+    return async_task(PARTNER_DELIVERY, delivery_id, task_name=f"partner webhook delivery {delivery_id}",
+                      group="partner-webhooks")
 
 
 def task_results(stopped_before):
@@ -84,6 +92,11 @@ def ensure_schedules(**kwargs) -> None:
         defaults={"func": "integrations.tasks.purge_expired_data"},
         create_defaults={"func": "integrations.tasks.purge_expired_data", "schedule_type": Schedule.CRON,
                          "cron": settings.RETENTION_CRON, "repeats": -1},
+    )
+    Schedule.objects.update_or_create(
+        name=PARTNER_RETRIES_SCHEDULE,
+        defaults={"func": "integrations.tasks.deliver_due_partner_webhooks", "schedule_type": Schedule.MINUTES,
+                  "minutes": 1, "repeats": -1},
     )
     ensure_stock_reconciliation_schedules()
 

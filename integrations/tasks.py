@@ -145,3 +145,20 @@ def purge_expired_data() -> str:
     `timeout`, hands it to a second worker); the next day's pass goes on. Returns the counts."""
     report = retention.purge(budget_seconds=settings.Q_TASK_TIMEOUT * 0.8)
     return str(report)
+
+
+def deliver_partner_webhook_task(delivery_id: int) -> str:
+    """One try of one partner webhook delivery (services.partner_webhooks)."""
+    from .services.partner_webhooks import deliver
+
+    return deliver(delivery_id)
+
+
+def deliver_due_partner_webhooks() -> int:
+    """The minute tick: partner webhook deliveries whose retry is due, tried again."""
+    from .services.partner_webhooks import deliver, due_deliveries
+
+    due = list(due_deliveries().values_list("pk", flat=True)[:500])
+    for delivery_id in due:
+        deliver(delivery_id)
+    return len(due)

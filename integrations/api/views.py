@@ -1,142 +1,225 @@
-"""The partner REST API: integrations of the shops a partner looks after, their runs and records."""
+"""Runs and records of one integration; open failures, alerts and reconciliation reports across all
+the caller's shops; the error catalog. Retry and resolve go through `services.failures`."""
 
 import django_filters
-from django import forms
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-    inline_serializer,
-)
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..domain.errors import CATALOG
-from ..models import SyncRecord, SyncRun
-from ..retries import open_failures, retry
+from ..models import Alert, Flow, ReconciliationReport, SyncRecord, SyncRun
+from ..services import failures
+from .base import ID_PATTERN, PartnerApiView
+from .errors import not_found, refused
+from .pagination import IdCursorPagination
 from .permissions import visible_integrations
 from .serializers import (
     MAX_ID,
-    NO_SUCH_RUN,
-    IntegrationSerializer,
+    AlertSerializer,
+    ReconciliationReportSerializer,
+    ResolveSerializer,
     RetryQueuedSerializer,
     RetrySerializer,
+    SyncRecordDetailSerializer,
     SyncRecordSerializer,
     SyncRunSerializer,
 )
 
-
-class IntegrationViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = IntegrationSerializer
-    lookup_field = "slug"
-
-    def get_queryset(self):
-        return visible_integrations(self.request.user).select_related("organization").prefetch_related("flows")
+SEARCHED = ("source_ref", "source_id", "source_parent", "target_id", "order_number", "customer_email")
 
 
-class IntegrationScoped:
-    """Views under /integrations/<slug>/: the integration must be visible to the caller."""
+class RunFilter(django_filters.FilterSet):
+    flow = django_filters.ChoiceFilter(field_name="flow__kind", choices=Flow.Kind.choices)
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
 
-    def integration(self):
-        """The integration in the URL, looked up once per request (the queryset and the run filter
-        both ask)."""
-        if not hasattr(self, "_integration"):
-            self._integration = get_object_or_404(visible_integrations(self.request.user),
-                                                  slug=self.kwargs["integration_slug"])
-        return self._integration
+    class Meta:
+        model = SyncRun
+        fields = ["status", "trigger", "flow", "started_after", "started_before"]
 
 
-# Ids are whole numbers within the database's range; any other id is "not found" (404) like an
-# unknown one. Published in the schema so clients (and the API fuzz test) know the bounds.
-DATABASE_ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
-ID_IN_PATH = extend_schema(parameters=[OpenApiParameter("id", DATABASE_ID, OpenApiParameter.PATH)])
-
-
-@extend_schema_view(retrieve=ID_IN_PATH)
-class SyncRunViewSet(IntegrationScoped, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(description="Runs, newest first; a running one shows its progress so far."))
+class SyncRunViewSet(PartnerApiView, viewsets.ReadOnlyModelViewSet):
     serializer_class = SyncRunSerializer
-    filterset_fields = ["status", "trigger", "flow__kind"]
+    filterset_class = RunFilter
+    pagination_class = IdCursorPagination
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema asks with no integration
+        if getattr(self, "swagger_fake_view", False):
             return SyncRun.objects.none()
         return SyncRun.objects.filter(flow__integration=self.integration()).select_related("flow")
 
 
-class RunChoiceField(forms.ModelChoiceField):
-    """A run id within the database's id range, then one of the choices (the integration's runs)."""
-
-    default_error_messages = {"invalid_choice": NO_SUCH_RUN}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        return super().to_python(forms.IntegerField(min_value=1, max_value=MAX_ID).clean(value))
-
-
-@extend_schema_field({**DATABASE_ID, "description": "A run id of this integration."})
-class RunFilter(django_filters.ModelChoiceFilter):
-    field_class = RunChoiceField
-
-
-def runs_in_url(request):
-    """The runs of the integration in the URL: any other run id, unknown or of a shop the caller
-    cannot see, is the same "no such run" (400), so no id leaks across partners."""
-    view = request.parser_context["view"] if request is not None else None
-    if view is None or getattr(view, "swagger_fake_view", False):  # the OpenAPI schema asks with no integration
-        return SyncRun.objects.none()
-    return SyncRun.objects.filter(flow__integration=view.integration())
-
-
-class SyncRecordFilter(django_filters.FilterSet):
-    open = django_filters.BooleanFilter(method="filter_open", label="Only the latest attempt of failed records")
-    run = RunFilter(queryset=runs_in_url, label="A run id of this integration")
+class RecordFilter(django_filters.FilterSet):
+    open = django_filters.BooleanFilter(method="filter_open", label="Only open failures (latest attempt failed, "
+                                                                    "not resolved)")
+    flow = django_filters.ChoiceFilter(field_name="run__flow__kind", choices=Flow.Kind.choices)
+    run = django_filters.NumberFilter(method="filter_run", label="A run id of this integration")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    search = django_filters.CharFilter(method="filter_search", max_length=200,
+                                       label="An order or shipment number, an e-mail, an ERP document number, an id")
 
     class Meta:
         model = SyncRecord
-        fields = ["status", "error_code", "object_type", "source_id", "run", "dead"]
+        fields = ["status", "error_code", "object_type", "flow", "run", "dead", "open", "created_after",
+                  "created_before", "search"]
 
     def filter_open(self, queryset, name, value):
-        return queryset.open_failures() if value else queryset
+        return queryset.open_failures() if value else queryset.exclude(pk__in=queryset.open_failures())
+
+    def filter_run(self, queryset, name, value):
+        """A run of another shop is answered like one that does not exist: 404."""
+        if value != int(value) or not 1 <= value <= MAX_ID or not SyncRun.objects.filter(
+                pk=int(value), flow__integration_id=self.request.parser_context["view"].integration().pk).exists():
+            raise not_found(f"No run {value} in this integration.")
+        return queryset.filter(run_id=int(value))
+
+    def filter_search(self, queryset, name, value):
+        fields = {f.name for f in SyncRecord._meta.get_fields()}
+        condition = Q()
+        for field in SEARCHED:
+            if field in fields:
+                condition |= Q(**{f"{field}__iexact": value.strip()})
+        if "@" in value and "customer_email" not in fields:
+            condition |= Q(message__icontains=value.strip())
+        return queryset.filter(condition)
 
 
-@extend_schema_view(retrieve=ID_IN_PATH)
-class SyncRecordViewSet(IntegrationScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
-    serializer_class = SyncRecordSerializer
-    filterset_class = SyncRecordFilter
+class SyncRecordViewSet(PartnerApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """What happened to each source record. The detail carries what we sent and what we got back
+    (secrets redacted); lists carry them with `?include=bodies`."""
+
+    filterset_class = RecordFilter
+    pagination_class = IdCursorPagination
+    lookup_value_regex = ID_PATTERN
+    query_params_allowed = {"include"}
+
+    def get_serializer_class(self):
+        if self.action == "retrieve" or self.request.query_params.get("include") == "bodies":
+            return SyncRecordDetailSerializer
+        return SyncRecordSerializer
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema asks with no integration
+        if getattr(self, "swagger_fake_view", False):
             return SyncRecord.objects.none()
-        return SyncRecord.objects.filter(integration=self.integration())
+        include = self.request.query_params.get("include")
+        if include not in (None, "bodies"):
+            raise refused("include takes one value: bodies.", "invalid", {"include": ["Only 'bodies'."]})
+        return SyncRecord.objects.filter(integration=self.integration()).select_related("run__flow")
 
-    @extend_schema(request=RetrySerializer, responses=RetryQueuedSerializer)
+    def chosen(self, params):
+        """Open failures of this integration matching every criterion given; ids that are not this
+        integration's records are not found (404), whether they exist elsewhere or not."""
+        records = SyncRecord.objects.filter(integration=self.integration())
+        if "ids" in params:
+            ids = set(params["ids"])
+            missing = ids - set(records.filter(pk__in=ids).values_list("pk", flat=True))
+            if missing:
+                raise not_found(f"No record {', '.join(map(str, sorted(missing)))} in this integration.")
+            records = records.filter(pk__in=ids)
+        if "error_code" in params:
+            records = records.filter(error_code=params["error_code"])
+        if "run" in params:
+            records = records.filter(run=params["run"])
+        return records.open_failures()
+
+    @extend_schema(request=RetrySerializer, responses=RetryQueuedSerializer, examples=[
+        OpenApiExample("By ids", request_only=True, value={"ids": [1042, 1043]}),
+        OpenApiExample("Queued", response_only=True, value={"queued": 2, "message": "Queued 2 failed record(s)."})])
     @action(detail=False, methods=["post"])
     def retry(self, request, integration_slug=None):
-        """Retry open failures by ids, by error code or by run (all of them matching)."""
+        """Retry open failures by ids, error code or run (all given criteria must match)."""
         params = RetrySerializer(data=request.data, context={"integration": self.integration()})
         params.is_valid(raise_exception=True)
-        records = open_failures().filter(integration=self.integration())
-        if "ids" in params.validated_data:
-            records = records.filter(pk__in=params.validated_data["ids"])
-        if "error_code" in params.validated_data:
-            records = records.filter(error_code=params.validated_data["error_code"])
-        if "run" in params.validated_data:
-            records = records.filter(run=params.validated_data["run"])
-        return Response({"queued": retry(records, user=request.user)})
+        count = failures.retry(self.chosen(params.validated_data), user=request.user)
+        return Response({"queued": count, "message": f"Queued {count} failed record(s) for a retry."})
+
+    @extend_schema(request=ResolveSerializer, responses=inline_serializer("Resolved", {
+        "resolved": serializers.IntegerField(), "message": serializers.CharField()}))
+    @action(detail=False, methods=["post"])
+    def resolve(self, request, integration_slug=None):
+        """Close open failures by hand with a reason (resolved elsewhere, or to be ignored)."""
+        params = ResolveSerializer(data=request.data, context={"integration": self.integration()})
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        count = failures.resolve(self.chosen(data), reason=data["reason"], user=request.user,
+                                 resolution=data["resolution"])
+        return Response({"resolved": count, "message": f"Marked {count} failed record(s) {data['resolution']}."})
 
 
-class ErrorCatalogView(APIView):
+class AcrossShops(PartnerApiView):
+    pagination_class = IdCursorPagination
+    lookup_value_regex = ID_PATTERN
+
+
+class OpenFailureFilter(django_filters.FilterSet):
+    organization = django_filters.CharFilter(field_name="integration__organization__slug")
+    integration = django_filters.CharFilter(field_name="integration__slug")
+
+    class Meta:
+        model = SyncRecord
+        fields = ["organization", "integration", "error_code", "object_type", "dead"]
+
+
+class OpenFailureViewSet(AcrossShops, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """What is broken for your customers: every open failure in every shop you look after."""
+
+    serializer_class = SyncRecordSerializer
+    filterset_class = OpenFailureFilter
+
+    def get_queryset(self):
+        return SyncRecord.objects.open_failures().filter(integration__in=visible_integrations(self.request)) \
+            .select_related("run__flow", "integration")
+
+
+class AlertFilter(django_filters.FilterSet):
+    integration = django_filters.CharFilter(field_name="integration__slug")
+    open = django_filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Alert
+        fields = ["integration", "kind", "open"]
+
+
+class AlertViewSet(AcrossShops, viewsets.ReadOnlyModelViewSet):
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+
+    def get_queryset(self):
+        return Alert.objects.filter(integration__in=visible_integrations(self.request)).select_related("integration")
+
+
+class ReportFilter(django_filters.FilterSet):
+    integration = django_filters.CharFilter(field_name="integration__slug")
+    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
+
+    class Meta:
+        model = ReconciliationReport
+        fields = ["integration", "day_from", "day_to"]
+
+
+class ReconciliationReportViewSet(AcrossShops, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ReconciliationReportSerializer
+    filterset_class = ReportFilter
+
+    def get_queryset(self):
+        return ReconciliationReport.objects.filter(integration__in=visible_integrations(self.request)) \
+            .select_related("integration")
+
+
+class ErrorCatalogView(PartnerApiView, APIView):
     @extend_schema(responses=inline_serializer("ErrorCatalogEntry", {
         "code": serializers.CharField(), "title": serializers.CharField(),
         "advice": serializers.CharField(), "retryable": serializers.BooleanField(),
     }, many=True))
     def get(self, request):
+        """Every error code a record or run can carry, what it means and what to do about it."""
         return Response([
             {"code": e.code, "title": e.title, "advice": e.advice, "retryable": e.retryable}
             for e in CATALOG.values()

@@ -19,6 +19,11 @@ def post_retry(user, body):
     return client_for(user).post(RETRY, body, format="json")
 
 
+def fields(answer) -> dict:
+    """The field errors of the one error body every endpoint answers."""
+    return answer.json()["error"]["fields"]
+
+
 def run_of(integration) -> int:
     return SyncRun.objects.get(flow__integration=integration).pk
 
@@ -38,18 +43,16 @@ def test_retry_refuses_ids_outside_the_database_range_with_400_next_to_the_id(sh
     answer = post_retry(partner_user, {"ids": [mine, bad_id]})
 
     assert answer.status_code == 400
-    assert list(answer.json()) == ["ids"]
-    assert list(answer.json()["ids"]) == ["1"]  # the position of the bad id in the list
+    assert list(fields(answer)) == ["ids.1"]  # the position of the bad id in the list
     assert SyncRecord.objects.get(pk=mine).next_retry_at is None  # nothing queued by a refused request
 
 
-def test_retry_takes_the_largest_id_the_database_can_hold(shops):
+def test_retry_takes_the_largest_id_the_database_can_hold_and_answers_it_is_not_found(shops):
     partner_user, _, _ = shops
 
     answer = post_retry(partner_user, {"ids": [FIRST_BEYOND_BIGINT - 1]})
 
-    assert answer.status_code == 200
-    assert answer.json() == {"queued": 0}
+    assert answer.status_code == 404  # a well-formed id of no record of this integration: not found
 
 
 def test_retry_refuses_an_empty_id_list_and_more_ids_than_one_request_may_carry(shops):
@@ -59,9 +62,9 @@ def test_retry_refuses_an_empty_id_list_and_more_ids_than_one_request_may_carry(
     too_many = post_retry(partner_user, {"ids": list(range(1, 1002))})
 
     assert empty.status_code == 400
-    assert "ids" in empty.json()
+    assert "ids" in fields(empty)
     assert too_many.status_code == 400
-    assert "no more than 1000" in too_many.json()["ids"][0]
+    assert "no more than 1000" in fields(too_many)["ids"][0]
 
 
 def test_retry_by_a_run_of_a_shop_the_caller_cannot_see_answers_exactly_like_an_unknown_run(shops):
@@ -70,8 +73,8 @@ def test_retry_by_a_run_of_a_shop_the_caller_cannot_see_answers_exactly_like_an_
     foreign = post_retry(partner_user, {"run": run_of(theirs)})
     unknown = post_retry(partner_user, {"run": unknown_run_id()})
 
-    assert foreign.status_code == unknown.status_code == 400
-    assert foreign.json() == unknown.json() == {"run": ["No such run in this integration."]}
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.json()["error"]["code"] == unknown.json()["error"]["code"] == "not_found"
     assert SyncRecord.objects.get(integration=theirs).next_retry_at is None
 
 
@@ -82,7 +85,7 @@ def test_retry_by_a_run_id_that_is_no_database_id_is_400_not_500(shops, bad_run)
     answer = post_retry(partner_user, {"run": bad_run})
 
     assert answer.status_code == 400
-    assert list(answer.json()) == ["run"]
+    assert list(fields(answer)) == ["run"]
 
 
 def test_retry_by_its_own_run_queues_that_runs_open_failures(shops):
@@ -90,7 +93,7 @@ def test_retry_by_its_own_run_queues_that_runs_open_failures(shops):
 
     answer = post_retry(partner_user, {"run": run_of(ours)})
 
-    assert answer.json() == {"queued": 1}
+    assert answer.json()["queued"] == 1
     assert SyncRecord.objects.get(integration=ours).next_retry_at is not None
 
 
@@ -102,8 +105,8 @@ def test_a_run_of_another_of_the_partners_shops_is_no_run_of_this_integration(sh
 
     answer = post_retry(partner_user, {"run": run_of(theirs)})
 
-    assert answer.status_code == 400
-    assert answer.json() == {"run": ["No such run in this integration."]}
+    assert answer.status_code == 404
+    assert answer.json()["error"]["message"] == f"No run {run_of(theirs)} in this integration."
 
 
 # --- records filtered by run ---------------------------------------------------------------------------
@@ -116,8 +119,8 @@ def test_records_filtered_by_a_run_the_caller_cannot_see_answer_exactly_like_an_
     foreign = api.get(RECORDS, {"run": run_of(theirs)})
     unknown = api.get(RECORDS, {"run": unknown_run_id()})
 
-    assert foreign.status_code == unknown.status_code == 400
-    assert foreign.json() == unknown.json() == {"run": ["No such run in this integration."]}
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.json()["error"]["code"] == unknown.json()["error"]["code"] == "not_found"
 
 
 def test_staff_filtering_by_a_run_of_another_integration_gets_the_same_answer(shops):
@@ -128,18 +131,23 @@ def test_staff_filtering_by_a_run_of_another_integration_gets_the_same_answer(sh
 
     answer = client_for(partner_user).get(RECORDS, {"run": run_of(theirs)})
 
-    assert answer.status_code == 400
-    assert answer.json() == {"run": ["No such run in this integration."]}
+    assert answer.status_code == 404
 
 
-@pytest.mark.parametrize("bad_run", [str(BEYOND_THE_DATABASE), str(FIRST_BEYOND_BIGINT), "0", "-3", "abc", "1.5"])
-def test_records_filtered_by_a_run_id_that_is_no_database_id_is_400_not_500(shops, bad_run):
+@pytest.mark.parametrize("bad_run", [str(BEYOND_THE_DATABASE), str(FIRST_BEYOND_BIGINT), "0", "-3", "1.5"])
+def test_records_filtered_by_a_number_that_names_no_run_here_are_404_not_500(shops, bad_run):
     partner_user, _, _ = shops
 
     answer = client_for(partner_user).get(RECORDS, {"run": bad_run})
 
+    assert answer.status_code == 404
+
+
+def test_records_filtered_by_a_run_that_is_no_number_are_400_next_to_the_filter(shops):
+    answer = client_for(shops[0]).get(RECORDS, {"run": "abc"})
+
     assert answer.status_code == 400
-    assert list(answer.json()) == ["run"]
+    assert list(fields(answer)) == ["run"]
 
 
 def test_records_filtered_by_their_own_run_are_listed(shops):
@@ -174,8 +182,17 @@ def test_a_record_or_run_of_a_shop_the_caller_cannot_see_is_404_like_an_unknown_
     assert api.get(f"/api/v1/integrations/ours/{resource}/{foreign + 1000}/").status_code == 404
 
 
-@pytest.mark.parametrize("page", [str(BEYOND_THE_DATABASE), "0", "-1", "x"])
-def test_a_page_number_out_of_range_is_404_not_500(shops, page):
-    partner_user, _, _ = shops
+@pytest.mark.parametrize("cursor", [str(BEYOND_THE_DATABASE), "0", "x"])
+def test_a_cursor_not_given_out_by_the_api_is_400_not_500(shops, cursor):
+    answer = client_for(shops[0]).get(RECORDS, {"cursor": cursor})
 
-    assert client_for(partner_user).get(RECORDS, {"page": page}).status_code == 404
+    assert answer.status_code == 400
+    assert list(fields(answer)) == ["cursor"]
+
+
+@pytest.mark.parametrize("page_size", ["0", "201", "x", str(BEYOND_THE_DATABASE)])
+def test_a_page_size_outside_1_to_200_is_400(shops, page_size):
+    answer = client_for(shops[0]).get(RECORDS, {"page_size": page_size})
+
+    assert answer.status_code == 400
+    assert list(fields(answer)) == ["page_size"]

@@ -37,7 +37,7 @@ def test_retry_by_error_code_queues_the_open_failures(shops):
     answer = client_for(partner_user).post("/api/v1/integrations/ours/records/retry/",
                                            {"error_code": "unknown_sku"}, format="json")
 
-    assert answer.json() == {"queued": 1}
+    assert answer.json()["queued"] == 1
     assert SyncRecord.objects.get(integration=ours).next_retry_at is not None
     assert SyncRecord.objects.get(integration=theirs).next_retry_at is None
 
