@@ -230,13 +230,13 @@ def _their_records(subject: Subject, integrations) -> list[int]:
                  for integration_id, numbers in subject.numbers.items() for n in numbers]
     by_key = [Q(integration_id=integration_id, source_id=key) for integration_id, key in subject.keys]
     candidates = records.filter(reduce(or_, by_number + by_key, Q(pk__in=[]))
-                                | _text_match(subject, "source_id", "source_ref", "message", "request_text",
-                                              "response_text"))
+                                | _text_match(subject, "source_id", "source_ref", "message", "customer_email",
+                                              "request_text", "response_text"))
     theirs = set()
     for record in candidates.iterator(chunk_size=500):
         scrubber = Scrubber(subject, record.integration_id, learning=True)
         scrubber.json([record.request, record.response])
-        texts = (record.source_id, record.source_ref, record.message)
+        texts = (record.source_id, record.source_ref, record.message, record.customer_email)
         if scrubber.owned_any or (record.integration_id, record.source_id) in subject.keys \
                 or any(subject.mentioned_in(text) for text in texts):
             theirs.add((record.integration_id, record.object_type, record.source_id))
@@ -310,9 +310,10 @@ class _Rows:
                     continue
                 record.request, record.response = request, response
                 record.source_ref, record.message = scrubber.text(record.source_ref), scrubber.text(record.message)
+                record.customer_email = scrubber.text(record.customer_email)  # the sync log's e-mail search key
                 record.source_id = self._key(record.integration_id, record.source_id, scrubber)
                 self._done("sync records", scrubber, record, ["request", "response", "source_ref", "message",
-                                                              "source_id"])
+                                                              "customer_email", "source_id"])
 
     def links(self, links: Iterable[RecordLink]) -> None:
         for link in links:

@@ -13,10 +13,10 @@ OPERATIONS = [
     ("Organizations", "apartment", "integrations.organization", None),
     ("Integrations", "cable", "integrations.integration", None),
     ("Connections", "key", "integrations.connection", None),
-    ("Open failures", "error", "integrations.openfailure", "integrations.admin.navigation.open_failures_badge"),
+    ("Open failures", "error", "integrations.openfailure", lambda request: open_failures_badge(request)),
     ("Sync log", "list_alt", "integrations.syncrecord", None),
     ("Runs", "play_circle", "integrations.syncrun", None),
-    ("Alerts", "notifications", "integrations.alert", "integrations.admin.navigation.open_alerts_badge"),
+    ("Alerts", "notifications", "integrations.alert", lambda request: open_alerts_badge(request)),
     ("Reconciliation", "balance", "integrations.reconciliationreport", None),
     ("Partners", "handshake", "integrations.partner", None),
     ("API keys", "vpn_key", "integrations.apikey", None),
@@ -55,8 +55,9 @@ def _items(request, entries) -> list[dict]:
         except NoReverseMatch:
             continue
         item = {"title": _(title), "icon": icon, "link": link}
-        if badge:
-            item["badge"] = badge
+        count = badge(request) if badge else ""
+        if count:  # a count as text (no callback): nothing shows when there is nothing to count
+            item["badge"] = count
         items.append(item)
     return items
 

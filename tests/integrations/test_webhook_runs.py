@@ -82,8 +82,10 @@ def test_regenerating_the_webhook_url_retires_the_old_one_and_is_audited(world, 
     old_path = webhook_path(world.integration)
     event = {"type": "shipment", "action": "create", "date": "2026-11-22 10:00:00.000001", "id": 1}
 
-    response = admin_client.post("/admin/integrations/integration/", {
-        "action": "regenerate_webhook_url", "_selected_action": [world.integration.pk]}, follow=True)
+    url = f"/admin/integrations/integration/{world.integration.pk}/webhook/"
+    assert "The old URL stops working at once" in admin_client.get(url).content.decode()  # it asks first
+    assert Integration.objects.get(pk=world.integration.pk).webhook_token in old_path
+    response = admin_client.post(url, {"confirm": "yes"}, follow=True)
 
     integration = Integration.objects.get(pk=world.integration.pk)
     assert integration.webhook_token not in old_path
