@@ -1,7 +1,9 @@
-"""The verdict: the Fortnox tenant checked document by document against the Centra store.
+"""The verdict: the ERP company (Fortnox or Business Central) checked document by document against
+the Centra store.
 
-Every Centra shipment of the store must have exactly one Fortnox invoice whose
-`ExternalInvoiceReference1` is `centra-shipment-<id>`, in the order's currency, whose total is what
+Every Centra shipment of the store must have exactly one invoice carrying the reference
+`centra-shipment-<id>` (Fortnox `ExternalInvoiceReference1`, BC `externalDocumentNumber`), in the
+order's currency, whose total is what
 Centra captured for the shipment. This reads the simulators' own tables, not the engine's links:
 the engine could be wrong about what it created, the target system cannot.
 """
@@ -14,7 +16,6 @@ from pathlib import Path
 
 from integrations.models import SyncRecord, SyncRun, WebhookEvent
 from sandbox.centra.models import PaymentHistoryEntry, Shipment
-from sandbox.fortnox import services as fortnox
 from sandbox.models import FaultProfile
 
 from .world import World
@@ -56,27 +57,25 @@ def captured_totals(world: World) -> dict[str, tuple[Decimal, str]]:
 
 def compare(world: World, site_url: str) -> Comparison:
     expected = captured_totals(world)
-    invoices = fortnox.invoices(world.tenant, host=site_url)
-    by_reference: dict[str, list[dict]] = defaultdict(list)
+    invoices = world.erp.invoices(site_url)
+    by_reference: dict[str, list] = defaultdict(list)
     result = Comparison(expected=len(expected), created=len(invoices))
     for invoice in invoices:
-        reference = invoice.get("ExternalInvoiceReference1") or ""
-        if reference not in expected:
-            result.unexpected.append(f"invoice {invoice['DocumentNumber']} has reference {reference!r}")
+        if invoice.reference not in expected:
+            result.unexpected.append(f"invoice {invoice.number} has reference {invoice.reference!r}")
             continue
-        by_reference[reference].append(invoice)
+        by_reference[invoice.reference].append(invoice)
     for reference, (amount, currency) in expected.items():
         found = by_reference.get(reference, [])
         if not found:
             result.missing.append(reference)
             continue
         if len(found) > 1:
-            result.duplicates[reference] = [str(invoice["DocumentNumber"]) for invoice in found]
+            result.duplicates[reference] = [invoice.number for invoice in found]
         for invoice in found:
-            total = Decimal(str(invoice["Total"]))
-            if amount is None or total != amount or invoice["Currency"] != currency:
+            if amount is None or invoice.total != amount or invoice.currency != currency:
                 result.wrong_totals.append(
-                    f"invoice {invoice['DocumentNumber']} ({reference}): {total} {invoice['Currency']}, "
+                    f"invoice {invoice.number} ({reference}): {invoice.total} {invoice.currency}, "
                     f"captured {amount} {currency}"
                 )
     return result
@@ -144,7 +143,7 @@ class Report:
             "",
             f"chaos run {world.slug}: figures",
             f"  records expected         {c.expected} shipments in Centra",
-            f"  documents created        {c.created} invoices in Fortnox",
+            f"  documents created        {c.created} invoices in {world.erp.label}",
             f"  duplicates               {len(c.duplicates)} references ({c.extra_documents} extra documents)",
             f"  missing                  {len(c.missing)}",
             f"  wrong totals             {len(c.wrong_totals)}",
@@ -152,7 +151,8 @@ class Report:
             f"  record retries           {failed.count()} failed attempts retried later "
             f"({', '.join(f'{code}: {n}' for code, n in codes.most_common()) or 'none'})",
             f"  client HTTP retries      {self.client_retries}",
-            f"  429s seen                centra {seen_429.get('centra', 0)}, fortnox {seen_429.get('fortnox', 0)}",
+            f"  429s seen                centra {seen_429.get('centra', 0)}, "
+            f"{world.erp.system} {seen_429.get(world.erp.system, 0)}",
             f"  worker kills (SIGKILL)   {self.kills} ({self.kills_mid_run} while a run was going)",
             f"  runs                     {', '.join(f'{status}: {n}' for status, n in sorted(runs.items()))}"
             f" (errors: {', '.join(f'{code}: {n}' for code, n in run_errors.most_common()) or 'none'})",
@@ -160,7 +160,7 @@ class Report:
             f"  abandoned runs resumed   {len(waits)}, {resumed} (stale window {self.stale_seconds} s, "
             f"tick {self.tick_seconds} s)",
             f"  access tokens            {self.token_expiries} forced expiries, "
-            f"{world.tenant.access_tokens.count()} tokens issued",
+            f"{world.erp.tokens_issued()} tokens issued",
             f"  webhooks                 {self.webhooks}; {stored_events} events stored",
             f"  wall time                {self.wall_seconds:.1f} s",
         ]

@@ -26,7 +26,6 @@ from django.utils import timezone
 from integrations.flows.orders import OrdersFlow
 from integrations.models import RecordLink, SyncRun
 from sandbox.centra.models import Shipment
-from sandbox.fortnox import services as fortnox
 
 from . import world as data
 from .check import Report, client_retries, compare
@@ -63,6 +62,7 @@ class Options:
     tick_seconds: int = 2  # run_due_flows' schedule: every minute in production
     seed: int = 0
     port: int = 0
+    erp: str = ""  # fortnox or business_central; empty: $ERP, else fortnox
 
     @classmethod
     def short(cls, **overrides) -> "Options":
@@ -97,7 +97,7 @@ class Step:
 
 
 class ClientTimeout:
-    """The next Fortnox request hangs past the engine's read timeout, so the client gives up by
+    """The next ERP request hangs past the engine's read timeout, so the client gives up by
     itself (not the server with a 504). The hang is put back to normal once it has been used."""
 
     def __init__(self, scenario: "Scenario", site_url: str):
@@ -106,14 +106,15 @@ class ClientTimeout:
         self.armed = False
 
     def __call__(self, late: float) -> bool:
+        erp = self.scenario.world.erp
         if not self.armed:
-            set_faults(self.site_url, "fortnox", timeout_seconds=STALL_SECONDS, next_timeout=1)
+            set_faults(self.site_url, erp.system, timeout_seconds=STALL_SECONDS, next_timeout=1)
             self.armed = True
-            self.scenario.note(f"next Fortnox request hangs {STALL_SECONDS:g} s (past the client's read timeout)")
+            self.scenario.note(f"next {erp.label} request hangs {STALL_SECONDS:g} s (past the client's read timeout)")
             return False
-        if get_faults(self.site_url, "fortnox")["next_timeout"]:
+        if get_faults(self.site_url, erp.system)["next_timeout"]:
             return False
-        set_faults(self.site_url, "fortnox", timeout_seconds=self.scenario.options.timeout_seconds)
+        set_faults(self.site_url, erp.system, timeout_seconds=self.scenario.options.timeout_seconds)
         return True
 
 
@@ -147,11 +148,13 @@ class Scenario:
         with Harness(env=env, log_dir=self.log_dir, port=self.port, rng=self.rng) as harness:
             site_url = harness.site_url
             env["SITE_URL"] = site_url
-            self.world = data.build(site_url, self.rng, access_token_ttl=o.access_token_ttl, customers=o.customers)
-            self.note(f"world {self.world.slug}: Centra store, Fortnox tenant, orders + customers flows "
+            self.world = data.build(site_url, self.rng, access_token_ttl=o.access_token_ttl, customers=o.customers,
+                                    erp=o.erp or "fortnox")
+            erp = self.world.erp
+            self.note(f"world {self.world.slug}: Centra store, {erp.label} company, orders + customers flows "
                       f"(seed {o.seed}, logs in {self.log_dir})")
             harness.start_server()
-            for system in ("centra", "fortnox"):
+            for system in ("centra", erp.system):
                 set_faults(site_url, system, rate_429=o.rate_429, rate_5xx=o.rate_5xx, rate_timeout=o.rate_timeout,
                            rate_lost_response=o.rate_lost, timeout_seconds=o.timeout_seconds)
             self.note(f"sandbox on {site_url}; faults on: 429 {o.rate_429}, 5xx {o.rate_5xx}, "
@@ -163,12 +166,12 @@ class Scenario:
                       f"(runs stale after {o.stale_seconds} s are taken over)")
             flood = self.drive(harness)
             set_faults(site_url, "centra", **FAULT_OFF)
-            set_faults(site_url, "fortnox", **FAULT_OFF)
+            set_faults(site_url, erp.system, **FAULT_OFF)
             self.note("faults off; draining")
             self.drain(harness)
             harness.stop()
             logs = harness.worker_logs()
-        self.note("all processes stopped; checking Fortnox document by document")
+        self.note(f"all processes stopped; checking {erp.label} document by document")
         return Report(
             comparison=compare(self.world, site_url), world=self.world, kills=self.kills,
             kills_mid_run=self.kills_mid_run, token_expiries=self.expiries_done,
@@ -244,9 +247,9 @@ class Scenario:
         return True
 
     def expire_tokens(self, late: float) -> bool:
-        expired = fortnox.expire_access_tokens(self.world.tenant)
+        expired = self.world.erp.expire_tokens()
         self.expiries_done += 1
-        self.note(f"expired {expired} Fortnox access tokens server-side")
+        self.note(f"expired {expired} {self.world.erp.label} access tokens server-side")
         return True
 
     def live_runs(self) -> int:

@@ -1,4 +1,5 @@
-"""The data of a chaos run: a Centra store, a Fortnox tenant, and the integration between them.
+"""The data of a chaos run: a Centra store, an ERP company (Fortnox or Business Central: `erps`), and
+the integration between them.
 
 Every name carries the run's token, so a run on a database that already holds data (the demo,
 an earlier run) only ever looks at its own store, tenant and integration. The data is clean on
@@ -7,7 +8,6 @@ exactly one invoice, and anything else is the engine's doing, not the scenario's
 """
 
 import secrets
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from random import Random
@@ -19,11 +19,8 @@ from integrations.models import Connection, Flow, Integration, Organization
 from mappings.models import Bookkeeping
 from sandbox.centra import services as centra
 from sandbox.centra.models import Customer, Order, Store
-from sandbox.fortnox import services as fortnox
-from sandbox.fortnox.models import Tenant
 
-FORTNOX_CLIENT_ID = "junipeer-chaos-client"
-FORTNOX_CLIENT_SECRET = "junipeer-chaos-client-secret"
+from .erps import erp_side
 
 # product number, name, variant number, sizes, unit price (SEK incl. VAT)
 PRODUCTS = [
@@ -47,13 +44,18 @@ class World:
 
     token: str
     store: Store
-    tenant: Tenant
+    erp: object  # erps.FortnoxSide or erps.BusinessCentralSide
     integration: Integration
     webhook_secret: str
     rng: Random
     skus: list[tuple[str, Decimal]] = field(default_factory=list)
     customers: list[Customer] = field(default_factory=list)
     split_orders: list[Order] = field(default_factory=list)  # ship the rest in a later wave
+
+    @property
+    def tenant(self):
+        """The Fortnox tenant of a Fortnox run (the ERP side's own handle)."""
+        return self.erp.tenant
 
     @property
     def slug(self) -> str:
@@ -64,14 +66,13 @@ class World:
 
 
 @transaction.atomic
-def build(site_url: str, rng: Random, *, access_token_ttl: int, customers: int) -> World:
-    """Create the store, the tenant (with a short access-token life) and the live integration."""
+def build(site_url: str, rng: Random, *, access_token_ttl: int, customers: int, erp: str = "fortnox") -> World:
+    """Create the store, the ERP company (with a short access-token life) and the live integration."""
     token = secrets.token_hex(4)
     slug = f"chaos-{token}"
     webhook_secret = secrets.token_hex(24)
     store = centra.create_store(slug, name=f"Chaos Fashion {token}", plan="growth", webhook_secret=webhook_secret)
-    tenant = fortnox.create_tenant(f"Chaos Fashion {token} AB", access_token_ttl=access_token_ttl)
-    app = fortnox.create_app(FORTNOX_CLIENT_ID, FORTNOX_CLIENT_SECRET)
+    side = erp_side(erp, token, f"Chaos Fashion {token}", access_token_ttl)
 
     skus = []
     for product_number, name, variant_number, sizes, price in PRODUCTS:
@@ -80,7 +81,7 @@ def build(site_url: str, rng: Random, *, access_token_ttl: int, customers: int) 
             "sizes": [{"name": size or "One Size", "size_number": size} for size in sizes]}])
         for size in sizes:
             sku = f"{product_number}{variant_number}{size}"
-            fortnox.create_article(tenant, sku, f"{name} {variant_number} {size}".strip(), quantity_in_stock=10_000)
+            side.add_item(sku, f"{name} {variant_number} {size}".strip())
             skus.append((sku, Decimal(price)))
 
     organization = Organization.objects.create(slug=slug, name=f"Chaos Fashion {token} AB",
@@ -90,28 +91,19 @@ def build(site_url: str, rng: Random, *, access_token_ttl: int, customers: int) 
         base_url=f"{site_url}/sandbox/centra/{slug}", settings={"plan": store.plan, "events": False},
     )
     set_credentials(source, api_token=store.api_token, webhook_secret=webhook_secret)
-    target = Connection.objects.create(
-        organization=organization, name="Fortnox (sandbox)", kind="fortnox",
-        base_url=f"{site_url}/sandbox/fortnox", auth_url=f"{site_url}/sandbox/fortnox",
-    )
-    tokens = fortnox.issue_tokens(tenant, app)
-    set_credentials(
-        target, client_id=FORTNOX_CLIENT_ID, client_secret=FORTNOX_CLIENT_SECRET,
-        access_token=tokens["access_token"], refresh_token=tokens["refresh_token"],
-        expires_at=time.time() + float(tokens["expires_in"]), tenant_id=str(tenant.database_number),
-    )
+    target = side.connect(organization, site_url)
     integration = Integration.objects.create(
-        slug=slug, organization=organization, name=f"Chaos {token}: Centra → Fortnox", source=source,
+        slug=slug, organization=organization, name=f"Chaos {token}: Centra → {side.label}", source=source,
         target=target, status=Integration.Status.LIVE,
     )
-    # Two flows on one Fortnox connection, so two workers share its tokens, rate limit and customers.
+    # Two flows on one ERP connection, so two workers share its tokens, rate limit and customers.
     # Due on every tick of the scheduler that finds them neither running nor queued (schedule 0 min).
     Flow.objects.create(integration=integration, kind=Flow.Kind.ORDERS, enabled=True,
                         trigger=Flow.Trigger.SHIPMENT_CREATED, schedule_minutes=0)
     Flow.objects.create(integration=integration, kind=Flow.Kind.CUSTOMERS, enabled=True, schedule_minutes=0)
     Bookkeeping.objects.get_or_create(integration=integration)
 
-    world = World(token=token, store=store, tenant=tenant, integration=integration,
+    world = World(token=token, store=store, erp=side, integration=integration,
                   webhook_secret=webhook_secret, rng=rng, skus=skus)
     add_customers(world, customers)
     return world

@@ -15,6 +15,7 @@ from integrations.models import Connection, Flow, Integration, Membership, Organ
 from integrations.queue import ensure_schedules
 from mappings.models import Bookkeeping, OssAccount
 
+from . import demo_business_central
 from .centra import services as centra
 from .demo_catalog import seed_stock_and_products
 from .fortnox import services as fortnox
@@ -207,6 +208,7 @@ def seed(site_url: str, *, fast: bool = False) -> Integration:
                                    defaults={"enabled": True, "schedule_minutes": 5})
     _bookkeeping(integration, tenant)
     seed_stock_and_products(integration)
+    demo_business_central.seed(site_url, fast=fast)  # the second shop, on Business Central
     ensure_schedules()
     return integration
 

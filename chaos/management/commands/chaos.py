@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from chaos.erps import ERPS
 from chaos.harness import free_port
 from chaos.scenario import Options, Scenario
 
@@ -45,6 +46,7 @@ HELP = {
     "tick_seconds": "how often django-q2's schedule runs run_due_flows, the only source of runs besides webhooks",
     "seed": "random seed (printed; pass it to repeat a run's choices)",
     "port": "port for the sandbox server (default: a free one)",
+    "erp": "the ERP: fortnox or business_central (default: $ERP, else fortnox)",
 }
 
 
@@ -60,6 +62,11 @@ class Command(BaseCommand):
     def handle(self, *args, short, **given):
         overrides = {f.name: given[f.name] for f in fields(Options) if given.get(f.name) is not None}
         options = Options.short(**overrides) if short else Options(**overrides)
+        erp = options.erp or os.environ.get("ERP") or "fortnox"
+        if erp not in ERPS:
+            self.stderr.write(f"ERP must be one of {', '.join(ERPS)}, not {erp!r}")
+            sys.exit(2)
+        options = replace(options, erp=erp)
         if not options.seed:
             options = replace(options, seed=secrets.randbelow(2**31 - 1) + 1)
         if not os.environ.get("DATABASE_URL"):
