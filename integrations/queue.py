@@ -23,6 +23,7 @@ RECONCILIATION_SCHEDULE = "junipeer: reconcile yesterday"
 RETENTION_SCHEDULE = "junipeer: purge expired data"
 STOCK_SCHEDULE_PREFIX = "junipeer: reconcile stock of flow "
 PARTNER_DELIVERY = "integrations.tasks.deliver_partner_webhook_task"
+RUN_WIZARD_TEST = "integrations.tasks.run_wizard_test_task"
 PARTNER_RETRIES_SCHEDULE = "junipeer: retry partner webhooks"
 DEFAULT_STOCK_RECONCILE_CRON = "0 3 * * *"
 
@@ -45,6 +46,12 @@ def enqueue_first_sync(integration: Integration) -> list[str]:
     async_chain([(RUN_FLOW, (flow.pk, SyncRun.Trigger.MANUAL)) for flow in flows],
                 group=f"first-sync-{integration.pk}")
     return [flow.kind for flow in flows]
+
+
+def enqueue_wizard_test(flows: list[Flow]) -> None:
+    """Get Started's test sync of a draft integration: its flows once, in dependency order (one chain)."""
+    ordered = sorted(flows, key=lambda flow: FLOW_ORDER.index(flow.kind))
+    async_chain([(RUN_WIZARD_TEST, (flow.pk,)) for flow in ordered], group=f"wizard-test-{ordered[0].integration_id}")
 
 
 def enqueue_reconciliation(integration: Integration, day: date, *, again: bool = False) -> str:

@@ -47,6 +47,20 @@ def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: b
     return f"{flow}: {run.status} {run.summary}"
 
 
+def run_wizard_test_task(flow_id: int) -> str:
+    """Get Started's test sync: one flow of a draft integration, on the records the owner confirmed
+    (a live integration's flows run through `run_flow_task` instead)."""
+    flow = (Flow.objects.filter(pk=flow_id, enabled=True, integration__status=Integration.Status.DRAFT)
+            .select_related("integration__source", "integration__target").first())
+    if flow is None:
+        return f"flow {flow_id} is not a draft's enabled flow: nothing to test"
+    try:
+        run = run_flow(flow, SyncRun.Trigger.WIZARD)
+    except RunInProgress:
+        return f"{flow} is already running"
+    return f"{flow}: {run.status} {run.summary}"
+
+
 def queued_run_slot() -> Limit:
     """One queued run per flow. The slot is held from the moment a run is queued until the run
     starts (`webhooks.pending_records` frees it); a task lost with a killed worker frees it after

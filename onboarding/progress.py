@@ -56,6 +56,17 @@ def mark_done(wizard: Wizard, slug: str, **facts) -> None:
     wizard.save(update_fields=["done", "facts", "updated_at"])
 
 
+def remember(wizard: Wizard, **facts) -> None:
+    """Remember what a step learnt or started, without marking the step done."""
+    wizard.facts = {**wizard.facts, **facts}
+    wizard.save(update_fields=["facts", "updated_at"])
+
+
+def forget_fact(wizard: Wizard, name: str) -> None:
+    wizard.facts = {key: value for key, value in wizard.facts.items() if key != name}
+    wizard.save(update_fields=["facts", "updated_at"])
+
+
 def chosen_flows(wizard: Wizard) -> list[str]:
     """The flow kinds the owner picked (the default three before step 5)."""
     if wizard.integration_id and wizard.integration.flows.exists():

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import account_views, app_views, wizard_views
+from . import account_views, app_views, wizard_steps, wizard_views
 
 app_name = "onboarding"
 
@@ -14,6 +14,14 @@ urlpatterns = [
     path("get-started/erp/", wizard_views.erp, name="wizard-erp"),
     path("get-started/erp/connect/", wizard_views.erp_connect, name="wizard-erp-connect"),
     path("get-started/erp/callback/", wizard_views.erp_callback, name="wizard-erp-callback"),
+    path("get-started/prepare/", wizard_steps.prepare_step, name="wizard-prepare"),
+    path("get-started/markets/", wizard_steps.markets_step, name="wizard-markets"),
+    path("get-started/flows/", wizard_steps.flows_step, name="wizard-flows"),
+    path("get-started/bookkeeping/", wizard_steps.bookkeeping_step, name="wizard-bookkeeping"),
+    path("get-started/test/", wizard_steps.test_step, name="wizard-test"),
+    path("get-started/test/progress/", wizard_steps.test_progress, name="wizard-test-progress"),
+    path("get-started/test/again/", wizard_steps.test_again, name="wizard-test-again"),
+    path("get-started/go-live/", wizard_steps.golive_step, name="wizard-golive"),
     path("app/", app_views.home, name="home"),
     path("app/settings/", account_views.settings_page, name="settings"),
     path("app/settings/save/", account_views.save_settings, name="settings-save"),

@@ -1,8 +1,11 @@
 """Forms of the Get Started steps; the ERP's fields come from its connector descriptor."""
 
 from django import forms
+from django.utils import timezone
 
 from integrations.domain.registry import descriptor
+from integrations.models import Integration
+from mappings.models import Bookkeeping, OssAccount
 
 
 class CentraForm(forms.Form):
@@ -51,3 +54,113 @@ class ErpCredentialsForm(forms.Form):
                 required=spec.required and not kept,
                 help_text="Saved (not shown); leave empty to keep it." if kept else spec.help_text,
             )
+
+
+class MarketsForm(forms.Form):
+    """Which Centra markets to sync; test and inactive ones are labelled and left unchosen."""
+
+    markets = forms.MultipleChoiceField(label="Markets to sync", widget=forms.CheckboxSelectMultiple,
+                                        error_messages={"required": "Choose at least one market to sync."})
+
+    def __init__(self, *args, markets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["markets"].choices = [
+            (m.name, f"{m.name} — {', '.join(m.countries) or 'no countries'}"
+                     f"{' · ' + ', '.join(m.currencies) if m.currencies else ''}"
+                     f"{' (' + ', '.join(m.flags) + ')' if m.flags else ''}")
+            for m in markets]
+
+
+FLOW_HELP = {
+    "orders": ("Centra → ERP", "One invoice per shipment (an order shipped in two batches gives two invoices)."),
+    "customers": ("Centra → ERP", "Customers are matched by e-mail before one is created, so none is doubled."),
+    "refunds": ("Centra → ERP", "A Centra return becomes a credit invoice of its shipment's invoice."),
+    "stock": ("ERP → Centra", "Stock levels in the ERP are written to Centra's warehouse."),
+    "products": ("Centra → ERP", "Centra's products become ERP articles, with prices from a pricelist."),
+}
+TRIGGER_HELP = {
+    "shipment_created": "The invoice is made as soon as Centra creates the shipment (good to ship), when the "
+                        "payment is captured.",
+    "shipment_shipped": "The invoice is made when the shipment is marked shipped, so nothing is invoiced before "
+                        "it leaves the warehouse.",
+}
+
+
+class FlowsForm(forms.Form):
+    trigger = forms.ChoiceField(label="When is an invoice made?", widget=forms.RadioSelect)
+
+    def __init__(self, *args, kinds=(), trigger_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in kinds:
+            direction, help_text = FLOW_HELP.get(kind, ("", ""))
+            self.fields[f"flow_{kind}"] = forms.BooleanField(label=f"{label} ({direction})", required=False,
+                                                             help_text=help_text)
+        self.fields["trigger"].choices = [(value, f"{label}: {TRIGGER_HELP.get(value, '')}")
+                                          for value, label in trigger_choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(value for name, value in cleaned.items() if name.startswith("flow_")):
+            raise forms.ValidationError("Choose at least one flow.")
+        return cleaned
+
+
+class BookkeepingForm(forms.ModelForm):
+    gift_card_skus = forms.CharField(label="Gift-card SKUs", required=False, widget=forms.TextInput,
+                                     help_text="Comma-separated SKUs booked on the gift card account without VAT.")
+
+    class Meta:
+        model = Bookkeeping
+        fields = ["sales_account_25", "sales_account_12", "sales_account_6", "sales_account_0",
+                  "eu_reverse_charge_account", "eu_vat_account", "export_account", "oss_enabled",
+                  "freight_account", "freight_article", "discount_account", "discount_article",
+                  "return_fee_account", "return_fee_article", "gift_card_account", "gift_card_skus",
+                  "rounding_decimals"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["gift_card_skus"] = ", ".join(self.instance.gift_card_skus or [])
+        for name, field in self.fields.items():
+            if name.endswith("_account"):
+                field.widget = forms.NumberInput(attrs={"min": 1000, "max": 9999, "inputmode": "numeric"})
+                field.min_value, field.max_value = 1000, 9999
+
+    def clean_gift_card_skus(self):
+        return [sku.strip() for sku in self.cleaned_data["gift_card_skus"].split(",") if sku.strip()]
+
+
+class OssRowForm(forms.ModelForm):
+    class Meta:
+        model = OssAccount
+        fields = ["country_code", "vat_rate", "sales_account", "return_fee_account"]
+        labels = {"country_code": "Country", "vat_rate": "VAT %", "sales_account": "Sales account",
+                  "return_fee_account": "Return fee account"}
+
+
+def oss_formset(integration, data=None):
+    """One row per (country, VAT rate): a reduced rate is a row of its own."""
+    factory = forms.inlineformset_factory(Integration, OssAccount, form=OssRowForm, extra=2, can_delete=True)
+    return factory(data, instance=integration, prefix="oss")
+
+
+class GoLiveForm(forms.Form):
+    sync_from = forms.DateField(
+        label="Exclusion date", widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Orders placed before this day are never synced (e.g. what your old integration already booked).")
+    backfill = forms.BooleanField(label="Also sync what happened since a day in the past", required=False)
+    backfill_from = forms.DateField(label="Backfill from", required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}),
+                                    help_text="Shipments and returns changed from this day on are synced at once.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("backfill"):
+            start = cleaned.get("backfill_from")
+            if not start:
+                self.add_error("backfill_from", "Give the day the backfill starts from.")
+            elif start > timezone.localdate():
+                self.add_error("backfill_from", "A backfill starts today or earlier.")
+            elif cleaned.get("sync_from") and start < cleaned["sync_from"]:
+                self.add_error("backfill_from", "Orders before the exclusion date are never synced: start the "
+                                                "backfill on or after it.")
+        return cleaned

@@ -10,6 +10,7 @@ whatever ERP refused.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
@@ -21,6 +22,28 @@ ACCOUNT_ROLES = (
     "sales_account_25", "sales_account_12", "sales_account_6", "sales_account_0",
     "eu_reverse_charge_account", "eu_vat_account", "export_account", "freight_account", "return_fee_account",
 )
+
+
+@dataclass(frozen=True)
+class SetupNeeds:
+    """What an integration needs the ERP company to hold before its first invoice (Get Started's
+    "Prepare the ERP" checklist): each pair is (what it is for, the code/number)."""
+
+    currencies: tuple[str, ...] = ()
+    vat_rates: tuple[Decimal, ...] = ()  # domestic rates booked on the company's own sales accounts
+    accounts: tuple[tuple[str, int], ...] = ()
+    articles: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SetupItem:
+    """One line of the checklist: `ok` None means this ERP could not check it (check it by hand)."""
+
+    kind: str  # "currency" | "vat_rate" | "account" | "article" | "oss"
+    key: str
+    label: str
+    ok: bool | None
+    how_to_fix: str = ""
 
 
 @runtime_checkable
@@ -35,6 +58,10 @@ class ERP(Protocol):
 
     def bookkeeping_defaults(self) -> dict[str, int]:
         """Default accounts the ERP holds, by `ACCOUNT_ROLES` name (only the ones it has)."""
+
+    def check_setup(self, needs: SetupNeeds) -> list[SetupItem]:
+        """One item per need, in the order given: whether the company holds it and, when not, how to
+        add it in this ERP. Reads only."""
 
     # --- invoices and credit invoices --------------------------------------------------------
     def validate_invoice(self, invoice: Invoice) -> None:

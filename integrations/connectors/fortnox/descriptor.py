@@ -44,7 +44,7 @@ FORTNOX = register(ConnectorDescriptor(
         authorize_path="oauth-v1/auth",
         token_path="oauth-v1/token",
         revoke_path="oauth-v1/revoke",
-        base_scopes=("companyinformation", "settings"),
+        base_scopes=("companyinformation", "settings", "bookkeeping"),  # + accounts: Get Started's checklist
         scopes={
             "orders": ("invoice", "customer", "article", "currency"),
             "refunds": ("invoice", "customer", "article", "currency"),

@@ -15,6 +15,7 @@ from .credits import CreditsMixin
 from .customers import CustomersMixin
 from .invoices import InvoicesMixin
 from .prices import PricesMixin
+from .setup import SetupMixin
 from .summaries import SummariesMixin
 
 # Bookkeeping setting (`domain.erp.ACCOUNT_ROLES`) <- Fortnox predefined account name (fortnox.md §5.10).
@@ -32,7 +33,7 @@ PREDEFINED_ACCOUNTS = {
 
 
 @dataclass
-class FortnoxERP(ArticlesMixin, CreditsMixin, CustomersMixin, InvoicesMixin, PricesMixin, SummariesMixin):
+class FortnoxERP(ArticlesMixin, CreditsMixin, CustomersMixin, InvoicesMixin, PricesMixin, SetupMixin, SummariesMixin):
     """The ERP port (`domain.erp.ERP`), spoken by Fortnox."""
 
     client: FortnoxClient

@@ -1,0 +1,173 @@
+"""Get Started's test sync: the last few shipments and returns as the invoices they would become
+(nothing sent), then, once the owner confirms, those very records synced for real (trigger
+`wizard`) while the integration is still a draft.
+
+The draft's flows never run on a schedule (`tasks.runnable_flows` takes live integrations only);
+the test asks them for exactly the confirmed records through the same inbox webhooks use, with
+their cursors at "now", so nothing else is read and going live later starts where it says.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from mappings.centra import MappingContext, credit_invoice_from_return, invoice_from_shipment
+from mappings.services import invoice_booking
+
+from .. import audit
+from ..connections import centra_client, erp_for
+from ..domain.errors import SyncError, describe
+from ..flows.cursors import CentraCursor
+from ..links import get_link
+from ..models import Flow, SyncRecord, SyncRun
+from ..queue import enqueue_wizard_test
+from ..webhooks import request_records
+
+LOOK_BACK_DAYS = 60
+HOW_MANY = 3
+TEST_FLOWS = (Flow.Kind.ORDERS, Flow.Kind.REFUNDS)
+DOCUMENT_TYPES = ("invoice", "credit_invoice")
+
+
+@dataclass
+class Candidate:
+    """One Centra record beside the document it would become (or why it would fail)."""
+
+    flow_kind: str
+    source_id: str
+    reference: str  # shipment number or "R<id>"
+    centra_total: Decimal | None
+    currency: str
+    rows: list = field(default_factory=list)  # domain InvoiceRow
+    total: Decimal | None = None
+    document: dict | None = None  # exactly as the ERP would receive it
+    error: str = ""
+    message: str = ""
+    advice: str = ""
+    already: str = ""  # the ERP document it already has
+
+
+def _money(value) -> Decimal | None:
+    try:
+        return Decimal(str(value["value"])).quantize(Decimal("0.01"))
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def candidates(integration, how_many: int = HOW_MANY) -> list[Candidate]:
+    """The last `how_many` shipments and returns of the last 60 days, each mapped (nothing sent)."""
+    centra = centra_client(integration.source)
+    erp = erp_for(integration.target)
+    since = {"updatedAt": {"from": (timezone.now() - timedelta(days=LOOK_BACK_DAYS)).isoformat(timespec="seconds")}}
+    found = []
+    shipments = sorted(centra.all_pages(centra.shipments_page, since), key=lambda s: int(s["id"]))[-how_many:]
+    if shipments:
+        mapping = MappingContext.load(integration, Flow.Kind.ORDERS)
+        orders = {str(o["id"]): o for o in centra.orders_by_id(sorted({str(s["order"]["id"]) for s in shipments}))}
+        for light in shipments:
+            order = orders.get(str(light["order"]["id"])) or {}
+            shipment = next((s for s in order.get("shipments") or [] if str(s.get("id")) == str(light["id"])), None)
+            total = light.get("grandTotal") if isinstance(light.get("grandTotal"), dict) else {}
+            candidate = Candidate(Flow.Kind.ORDERS, str(light["id"]), str(light.get("number") or light["id"]),
+                                  _money(total), (total.get("currency") or {}).get("code", ""))
+            found.append(_fill(candidate, integration, erp, partial(_invoice, order, shipment, mapping)))
+    returns = sorted(centra.all_pages(centra.returns_page, since), key=lambda r: int(r["id"]))[-how_many:]
+    if returns:
+        mapping = MappingContext.load(integration, Flow.Kind.REFUNDS)
+        for ret in returns:
+            shipment_id = str((ret.get("shipment") or {}).get("id") or "")
+            link = get_link(integration, "invoice", shipment_id)
+            original = link.target_id if link and link.is_linked else f"(invoice of shipment {shipment_id})"
+            candidate = Candidate(Flow.Kind.REFUNDS, str(ret["id"]), f"R{ret['id']}", None, "")
+            found.append(_fill(candidate, integration, erp,
+                               partial(credit_invoice_from_return, ret, mapping, original, invoice_booking(link))))
+    return found
+
+
+def _invoice(order, shipment, mapping):
+    if shipment is None:
+        raise SyncError("invalid_source_data", "Centra's shipment came without its order.")
+    return invoice_from_shipment(order, shipment, mapping)
+
+
+def _fill(candidate: Candidate, integration, erp, build) -> Candidate:
+    object_type = "invoice" if candidate.flow_kind == Flow.Kind.ORDERS else "credit_invoice"
+    link = get_link(integration, object_type, candidate.source_id)
+    if link and link.is_linked:
+        candidate.already = link.target_id
+    try:
+        invoice = build()
+        customer_link = get_link(integration, "customer", invoice.customer.source_id)
+        number = customer_link.target_id if customer_link and customer_link.is_linked else "(matched or created)"
+        candidate.document = {**erp.render_customer(invoice.customer), **erp.render_invoice(invoice, number)}
+    except SyncError as exc:
+        candidate.error, candidate.message, candidate.advice = exc.code, exc.message, describe(exc.code).advice
+        return candidate
+    candidate.rows, candidate.total = invoice.rows, invoice.total
+    candidate.currency = candidate.currency or invoice.currency
+    return candidate
+
+
+@transaction.atomic
+def start(integration, records: dict[str, list[str]], *, user=None) -> dict:
+    """Sync the confirmed records for real: {flow kind: [source ids]}; returns what was asked,
+    with the moment it started (what progress is measured from)."""
+    flows = {f.kind: f for f in integration.flows.filter(kind__in=[k for k in records if records[k]])}
+    if not flows:
+        raise ValueError("Choose at least one shipment or return to sync.")
+    now = timezone.now()
+    for kind, flow in flows.items():
+        flow.enabled = True
+        flow.cursor = CentraCursor(since=now.isoformat(timespec="seconds")).dump()
+        flow.save(update_fields=["enabled", "cursor"])
+        request_records(flow, records[kind], requested_by=f"wizard:{now:%Y%m%dT%H%M%S}")
+    ordered = [flows[k] for k in TEST_FLOWS if k in flows]
+    transaction.on_commit(lambda: enqueue_wizard_test(ordered))
+    audit.record(user, ordered, "Test sync from Get Started: " + "; ".join(
+        f"{kind} {', '.join(ids)}" for kind, ids in records.items() if ids) + ".")
+    return {"started": now.isoformat(), "count": sum(len(records[k]) for k in flows), "kinds": list(flows)}
+
+
+@dataclass
+class TestProgress:
+    expected: int
+    done: int
+    running: bool
+    runs: list
+    records: list
+
+    @property
+    def percent(self) -> int:
+        if not self.expected:
+            return 100
+        return min(100, round(100 * self.done / self.expected))
+
+    @property
+    def finished(self) -> bool:
+        return not self.running and self.done >= self.expected
+
+    @property
+    def failed(self) -> list:
+        return [r for r in self.records if r.status == SyncRecord.Status.FAILED]
+
+    @property
+    def run_errors(self) -> list:
+        return [r for r in self.runs if r.status == SyncRun.Status.FAILED]
+
+
+def progress(integration, started, expected: int, kinds: list[str]) -> TestProgress:
+    """The wizard-triggered runs since `started` and their invoice records (two queries). A run that
+    stopped before any record (e.g. refused access) counts its flow's records as done: they failed."""
+    runs = list(SyncRun.objects.filter(flow__integration=integration, trigger=SyncRun.Trigger.WIZARD,
+                                       started_at__gte=started).select_related("flow").order_by("started_at"))
+    records = list(SyncRecord.objects.filter(run__in=runs, object_type__in=DOCUMENT_TYPES).order_by("pk"))
+    running = any(r.status == SyncRun.Status.RUNNING for r in runs) or len({r.flow.kind for r in runs}) < len(kinds)
+    done = len({(r.object_type, r.source_id) for r in records})
+    if any(r.status == SyncRun.Status.FAILED for r in runs):
+        done = expected
+    return TestProgress(expected, min(done, expected), running and done < expected, runs, records)
+

@@ -1,0 +1,215 @@
+"""Get Started steps 3-8 against the sandbox over HTTP: the ERP checklist, markets, flows,
+bookkeeping, a test sync that creates real invoices in the Fortnox sandbox, and going live."""
+
+from decimal import Decimal
+from importlib import import_module
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations import queue
+from integrations.models import Flow, Integration, SyncRun
+from mappings.models import Bookkeeping, OssAccount
+from onboarding.models import Wizard
+from sandbox.centra import services as centra
+from sandbox.fortnox import services as fortnox
+from sandbox.fortnox.models import Currency, Invoice
+
+from .test_wizard_connect import _connected_centra, _consent
+
+
+@pytest.fixture
+def connected(client, sandbox, monkeypatch):
+    """Centra and Fortnox connected through steps 1-2, with a Swedish and a test market and one
+    shipped order; queued tasks run at once (as a worker would, over HTTP against the sandbox)."""
+    centra.create_market(sandbox.store, "Sweden", country_codes=("SE",), currency="SEK")
+    centra.create_market(sandbox.store, "Test market", country_codes=("SE",), currency="SEK")
+    centra.create_market(sandbox.store, "Germany", country_codes=("DE",), currency="EUR")
+    for number, name in (("WS200", "Wool Scarf"), ("SOCK900", "Wool Socks")):
+        centra.create_product(sandbox.store, number, name, variants=[
+            {"variant_number": "", "name": "Grey", "sizes": [{"name": "One Size", "size_number": ""}]}])
+    fortnox.create_article(sandbox.tenant, "WS200", "Wool Scarf")  # SOCK900 is not in Fortnox
+    order = centra.create_order(sandbox.store, email="anna@example.com", country_code="SE", shipping=Decimal("49"),
+                                lines=[{"sku": "WS200", "quantity": 1, "unit_price": Decimal("149"),
+                                        "original_price": Decimal("149"), "tax_percent": Decimal(25)}])
+    centra.create_shipment(order)
+    organization = _connected_centra(client, sandbox)
+    client.get(_consent(client, sandbox, tenant=sandbox.tenant.name).replace(sandbox.url, ""))
+    ran = []
+
+    def run_now(tasks, **kwargs):
+        for path, args in tasks:
+            module, name = path.rsplit(".", 1)
+            ran.append(getattr(import_module(module), name)(*args))
+
+    monkeypatch.setattr(queue, "async_chain", run_now)
+    client.ran = ran
+    return Wizard.objects.get(organization=organization)
+
+
+def test_prepare_lists_a_missing_currency_with_how_to_add_it_and_blocks_until_added(client, sandbox, connected):
+    Currency.objects.filter(tenant=sandbox.tenant, code="EUR").delete()
+    page = client.get(reverse("onboarding:wizard-prepare")).content.decode()
+    assert "Currency EUR" in page
+    assert "Add EUR in Fortnox under Inställningar" in page
+    assert client.post(reverse("onboarding:wizard-prepare")).status_code == 400
+    Currency.objects.create(tenant=sandbox.tenant, code="EUR", description="Euro", buy_rate=11, sell_rate=11, unit=1)
+    answer = client.post(reverse("onboarding:wizard-prepare"))
+    assert answer["Location"] == reverse("onboarding:wizard-markets")
+
+
+def test_prepare_offers_to_create_a_configured_article_fortnox_lacks(client, sandbox, connected):
+    Bookkeeping.objects.update_or_create(integration=connected.integration, defaults={"freight_article": "FRAKT"})
+    page = client.get(reverse("onboarding:wizard-prepare")).content.decode()
+    assert "Article FRAKT for shipping" in page
+    assert 'value="freight_article"' in page
+    client.post(reverse("onboarding:wizard-prepare"), {"create": "freight_article"})
+    assert 'value="freight_article"' not in client.get(reverse("onboarding:wizard-prepare")).content.decode()
+    assert sandbox.tenant.articles.filter(article_number="FRAKT").exists()
+
+
+def test_markets_step_leaves_test_markets_unchosen_by_default(client, sandbox, connected):
+    client.post(reverse("onboarding:wizard-prepare"))
+    page = client.get(reverse("onboarding:wizard-markets")).content.decode()
+    assert "Test market" in page
+    assert "(test market)" in page
+    assert "checked" in page.split('value="Sweden"')[1].split(">")[0]
+    assert "checked" not in page.split('value="Test market"')[1].split(">")[0]
+    answer = client.post(reverse("onboarding:wizard-markets"), {"markets": ["Sweden", "Germany"]})
+    assert answer["Location"] == reverse("onboarding:wizard-flows")
+    assert Bookkeeping.objects.get(integration=connected.integration).markets == ["Sweden", "Germany"]
+
+
+def test_markets_step_refuses_an_empty_choice_and_keeps_the_step_open(client, sandbox, connected):
+    client.post(reverse("onboarding:wizard-prepare"))
+    answer = client.post(reverse("onboarding:wizard-markets"), {})
+    assert answer.status_code == 400
+    assert "Choose at least one market" in answer.content.decode()
+    assert "markets" not in Wizard.objects.get(pk=connected.pk).done
+
+
+def _through_markets(client):
+    client.post(reverse("onboarding:wizard-prepare"))
+    client.post(reverse("onboarding:wizard-markets"), {"markets": ["Sweden"]})
+
+
+def test_flows_step_saves_the_chosen_flows_and_the_invoice_trigger(client, sandbox, connected):
+    _through_markets(client)
+    page = client.get(reverse("onboarding:wizard-flows")).content.decode()
+    assert "One invoice per shipment" in page
+    assert "ERP → Centra" in page
+    answer = client.post(reverse("onboarding:wizard-flows"), {"flow_orders": "on", "flow_refunds": "on",
+                                                              "trigger": "shipment_shipped"})
+    assert answer["Location"] == reverse("onboarding:wizard-bookkeeping")
+    flows = {f.kind: f for f in connected.integration.flows.all()}
+    assert flows["orders"].enabled
+    assert flows["refunds"].enabled
+    assert not flows["customers"].enabled
+    assert flows["orders"].trigger == Flow.Trigger.SHIPMENT_SHIPPED
+
+
+def _through_flows(client):
+    _through_markets(client)
+    client.post(reverse("onboarding:wizard-flows"), {"flow_orders": "on", "flow_customers": "on",
+                                                     "flow_refunds": "on", "trigger": "shipment_created"})
+
+
+def _bookkeeping_post(**extra):
+    data = {"sales_account_25": 3001, "sales_account_12": 3002, "sales_account_6": 3003, "sales_account_0": 3004,
+            "eu_reverse_charge_account": 3108, "eu_vat_account": 3106, "export_account": 3105,
+            "oss_enabled": "on", "freight_account": 3520, "return_fee_account": 3540, "gift_card_account": 2420,
+            "rounding_decimals": 2, "gift_card_skus": "GIFT100, GIFT500",
+            "oss-TOTAL_FORMS": 2, "oss-INITIAL_FORMS": 0, "oss-MIN_NUM_FORMS": 0, "oss-MAX_NUM_FORMS": 1000,
+            "oss-0-country_code": "de", "oss-0-vat_rate": "19", "oss-0-sales_account": 3051}
+    data.update(extra)
+    return data
+
+
+def test_bookkeeping_is_prefilled_from_fortnox_and_saves_oss_rows_per_country_and_rate(client, sandbox, connected):
+    _through_flows(client)
+    Bookkeeping.objects.update_or_create(integration=connected.integration, defaults={"freight_account": 3999})
+    page = client.get(reverse("onboarding:wizard-bookkeeping")).content.decode()
+    assert 'name="freight_account" value="3520"' in page  # Fortnox's predefined FREIGHT account
+    assert "oss-0-country_code" in page
+    assert "<textarea" not in page
+    answer = client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
+    assert answer["Location"] == reverse("onboarding:wizard-test")
+    row = OssAccount.objects.get(integration=connected.integration)
+    assert (row.country_code, row.vat_rate, row.sales_account) == ("DE", Decimal("19"), 3051)
+    assert Bookkeeping.objects.get(integration=connected.integration).gift_card_skus == ["GIFT100", "GIFT500"]
+
+
+def test_bookkeeping_refuses_an_account_that_is_not_four_digits_and_keeps_the_rest(client, sandbox, connected):
+    _through_flows(client)
+    answer = client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post(freight_account=35))
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    assert 'name="freight_account" value="35"' in page
+    assert 'value="3051"' in page  # the OSS row typed is not lost
+
+
+def test_test_sync_shows_the_invoice_beside_the_shipment_then_creates_it_with_trigger_wizard(
+        client, sandbox, connected):
+    _through_flows(client)
+    client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
+    page = client.get(reverse("onboarding:wizard-test")).content.decode()
+    assert "Shipment" in page
+    assert "→ invoice" in page
+    assert "198.00 SEK" in page  # Centra's total: 149 + 49 shipping
+    assert "Total SEK" in page
+    assert not Invoice.objects.filter(tenant=sandbox.tenant).exists()  # a dry run sends nothing
+    shipment_id = page.split('name="shipments" value="')[1].split('"')[0]
+    client.post(reverse("onboarding:wizard-test"), {"shipments": [shipment_id]})
+    invoice = Invoice.objects.get(tenant=sandbox.tenant)
+    assert invoice.total == Decimal("198.00")
+    run = SyncRun.objects.get(flow__integration=connected.integration, flow__kind="orders")
+    assert run.trigger == SyncRun.Trigger.WIZARD
+    fragment = client.get(reverse("onboarding:wizard-test-progress")).content.decode()
+    assert 'value="100"' in fragment
+    assert "Next: go live" in fragment
+    assert "test" in Wizard.objects.get(pk=connected.pk).done
+
+
+def test_a_failed_test_record_shows_its_code_advice_and_the_step_that_fixes_it(client, sandbox, connected):
+    _through_flows(client)
+    client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
+    order = centra.create_order(sandbox.store, email="bo@example.com", country_code="SE",
+                                lines=[{"sku": "SOCK900", "quantity": 1, "unit_price": Decimal("100"),
+                                        "original_price": Decimal("100"), "tax_percent": Decimal(25)}])
+    shipment = centra.create_shipment(order)
+    client.post(reverse("onboarding:wizard-test"), {"shipments": [str(shipment.pk)]})
+    fragment = client.get(reverse("onboarding:wizard-test-progress")).content.decode()
+    assert "unknown_sku" in fragment
+    assert f'href="{reverse("onboarding:wizard-prepare")}"' in fragment
+    assert "Next: go live" not in fragment
+
+
+def test_go_live_shows_the_webhook_and_switches_the_draft_to_live_from_the_exclusion_date(
+        client, sandbox, connected):
+    _through_flows(client)
+    client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
+    Wizard.objects.filter(pk=connected.pk).update(done=["centra", "erp", "prepare", "markets", "flows",
+                                                        "bookkeeping", "test"])
+    page = client.get(reverse("onboarding:wizard-golive")).content.decode()
+    integration = Integration.objects.get(pk=connected.integration_id)
+    assert f"/hooks/centra/{integration.slug}/{integration.webhook_token}/" in page
+    secret = integration.source.credentials["webhook_secret"]
+    assert secret in page
+    checked = client.post(reverse("onboarding:wizard-golive"), {"check_webhook": "1"}, follow=True)
+    assert "Nothing has arrived yet" in checked.content.decode()
+    answer = client.post(reverse("onboarding:wizard-golive"), {"sync_from": "2024-01-01"})
+    assert answer["Location"] == reverse("onboarding:home")
+    integration.refresh_from_db()
+    assert integration.status == Integration.Status.LIVE
+    assert timezone.localtime(integration.sync_from).date().isoformat() == "2024-01-01"
+
+
+def test_go_live_refuses_a_backfill_before_the_exclusion_date(client, sandbox, connected):
+    Wizard.objects.filter(pk=connected.pk).update(done=["centra", "erp", "prepare", "markets", "flows",
+                                                        "bookkeeping", "test"])
+    answer = client.post(reverse("onboarding:wizard-golive"), {"sync_from": "2024-02-01", "backfill": "on",
+                                                                "backfill_from": "2024-01-01"})
+    assert answer.status_code == 400
+    assert "start the backfill on or after it" in answer.content.decode()
+    assert Integration.objects.get(pk=connected.integration_id).status == Integration.Status.DRAFT
