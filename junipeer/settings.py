@@ -342,4 +342,9 @@ LOGIN_REDIRECT_URL = "/app/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Junipeer's own OAuth2 app with each ERP that is reached with OAuth2, by connector kind, e.g.
 # {"fortnox": {"client_id": "...", "client_secret": "..."}}: the wizard connects shops through it.
-ERP_OAUTH_APPS = env.json("ERP_OAUTH_APPS", default={})
+# Development defaults to the sandbox's demo Fortnox app (sandbox/demo.py FORTNOX_CLIENT_ID/SECRET; it
+# registers no redirect URI, so the wizard's callback is accepted), so `make run` connects out of the box.
+ERP_OAUTH_APPS = env.json("ERP_OAUTH_APPS", default={"fortnox": {
+    "client_id": "junipeer-demo-client", "client_secret": "junipeer-demo-client-secret",
+    "base_url": f"{SITE_URL}/sandbox/fortnox", "auth_url": f"{SITE_URL}/sandbox/fortnox",
+}} if DJANGO_ENV == "development" else {})
