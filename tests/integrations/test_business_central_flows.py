@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from integrations.connections import erp_for
+from integrations.domain.erp import SetupNeeds
 from integrations.flows.runner import run_flow
 from integrations.models import Flow, RecordLink, SyncRecord
 from mappings.models import PostingGroups
@@ -173,3 +175,18 @@ def test_an_oss_sale_is_booked_on_the_countrys_business_group_at_centras_rate(sh
     [invoice] = shop.invoices()
     assert [(ln["taxCode"], ln["taxPercent"]) for ln in invoice["salesInvoiceLines"]] == [("VAT19", 19.0)]
     assert Decimal(str(invoice["totalTaxAmount"])) == Decimal("190.00")
+
+
+def test_the_setup_checklist_reads_what_the_company_holds(shop):
+    erp = erp_for(shop.integration.target)
+
+    items = erp.check_setup(SetupNeeds(currencies=("SEK", "EUR", "JPY"), vat_rates=(Decimal(25), Decimal(8)),
+                                       accounts=(("shipping", 3520), ("return fees", 3999), ("discounts", 3000)),
+                                       articles=(("shipping", "COAT"), ("discounts", "DISCOUNT"))))
+
+    assert [(item.kind, item.key, item.ok) for item in items] == [
+        ("currency", "SEK", True), ("currency", "EUR", True), ("currency", "JPY", False),
+        ("vat_rate", "25", True), ("vat_rate", "8", False),
+        ("account", "3520", True), ("account", "3999", False), ("account", "3000", False),
+        ("article", "COAT", True), ("article", "DISCOUNT", False)]
+    assert all(item.how_to_fix for item in items if not item.ok)

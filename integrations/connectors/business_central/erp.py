@@ -11,6 +11,7 @@ from .client import BusinessCentralClient
 from .customers import CustomersMixin
 from .documents import DocumentsMixin
 from .items import ItemsMixin
+from .setup import SetupMixin
 
 # Bookkeeping setting (`domain.erp.ACCOUNT_ROLES`) <- the BAS account a Swedish BC company books it on.
 # Sales accounts are not among them: in BC they follow from posting groups, not from a row's account.
@@ -18,7 +19,7 @@ BAS_ACCOUNTS = {"freight_account": "3520", "return_fee_account": "3540"}
 
 
 @dataclass
-class BusinessCentralERP(CustomersMixin, DocumentsMixin, ItemsMixin):
+class BusinessCentralERP(CustomersMixin, DocumentsMixin, ItemsMixin, SetupMixin):
     """The ERP port, spoken by Business Central."""
 
     client: BusinessCentralClient
