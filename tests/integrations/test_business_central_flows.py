@@ -190,3 +190,20 @@ def test_the_setup_checklist_reads_what_the_company_holds(shop):
         ("account", "3520", True), ("account", "3999", False), ("account", "3000", False),
         ("article", "COAT", True), ("article", "DISCOUNT", False)]
     assert all(item.how_to_fix for item in items if not item.ok)
+
+
+def test_environment_and_company_are_chosen_after_the_credentials_are_checked(shop):
+    """The wizard's order: credentials first, then the tenant's environments, then the environment's companies."""
+    target = shop.integration.target
+    target.credentials = {**target.credentials, "company_id": ""}
+    target.save()
+    bc.create_environment("bcshop.example", "sandbox", type="Sandbox")
+    erp = erp_for(target)
+
+    environments = erp.environments()
+    companies = erp.companies()
+    reached = erp.check()
+
+    assert environments == [("production", "Production"), ("sandbox", "Sandbox")]
+    assert companies == [(str(shop.company.id), "BC Shop AB")]
+    assert reached.name == "BC Shop AB"  # the environment's only company, used when none is chosen

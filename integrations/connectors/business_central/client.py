@@ -222,6 +222,11 @@ class BusinessCentralClient(ApiClient):
     def find(self, path: str, odata_filter: str, **params) -> list[dict]:
         return self.list_all(path, **{"$filter": odata_filter, **params})
 
+    def list_environments(self) -> list[dict]:
+        """The tenant's environments (`{api}/environments/v1.2`, §1.1), for choosing one after sign-in."""
+        body = self.request("GET", f"{self.base_url}/environments/v1.2")
+        return list((body or {}).get("value") or [])
+
     def list_companies(self) -> list[dict]:
         body = self.request("GET", f"{self.api_root}/companies")
         return list((body or {}).get("value") or [])

@@ -31,6 +31,10 @@ class BusinessCentralERP(CustomersMixin, DocumentsMixin, ItemsMixin, SetupMixin)
     def journal(self):
         return self.client.journal
 
+    def environments(self) -> list[tuple[str, str]]:
+        """(name, type) of the tenant's environments: what the connection's environment is chosen from."""
+        return [(str(e.get("name") or ""), str(e.get("type") or "")) for e in self.client.list_environments()]
+
     def companies(self) -> list[tuple[str, str]]:
         """(id, display name) of the environment's companies: what the connection's company is chosen from."""
         return [(str(c["id"]), str(c.get("displayName") or c.get("name") or "")) for c in self.client.list_companies()]
