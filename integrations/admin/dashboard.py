@@ -28,7 +28,10 @@ def _flows_cell(row) -> str:
         else:
             state = _ago(health.last_success)
         lines.append((flow.kind, state))
-    return format_html_join("", '<div class="console-flow"><b>{}</b> {}</div>', lines) or "no flows"
+    if not lines:
+        return "no flows"
+    return format_html('<div class="console-stack">{}</div>',
+                       format_html_join("", '<div class="console-flow"><b>{}</b> {}</div>', lines))
 
 
 def _integration_table(rows) -> dict:
@@ -42,7 +45,8 @@ def _integration_table(rows) -> dict:
         failures = format_html('<a href="{}">{}</a>', failures_url, row.open_failures) if row.open_failures else "0"
         alerts_url = reverse("admin:integrations_alert_changelist") + f"?integration={integration.pk}"
         alerts = format_html('<a href="{}">{}</a>', alerts_url, row.open_alerts) if row.open_alerts else "0"
-        connections = format_html("{} {}", health_badge(integration.source), health_badge(integration.target))
+        connections = format_html('<div class="console-stack">{}{}</div>', health_badge(integration.source),
+                                  health_badge(integration.target))
         problems = (badge(", ".join(row.problems), "danger") if row.problems else badge("all well", "success"))
         body.append([name, status_badge(integration.status), _flows_cell(row), failures, row.failures_24h,
                      connections, alerts, problems])

@@ -20,8 +20,8 @@ def log_in(page, live_server):
     page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", demo.STAFF_USERNAME)
     page.fill("#id_password", demo.STAFF_PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#console-dashboard")
 
 
 def test_staff_follow_a_run_record_by_record(page, live_server, seeded):
@@ -35,9 +35,9 @@ def test_staff_follow_a_run_record_by_record(page, live_server, seeded):
     assert "unknown_sku" in records
     assert "invalid_article_number" in records
 
-    page.goto(f"{live_server.url}/admin/integrations/syncrecord/?q=unknown_sku")
+    page.goto(f"{live_server.url}/admin/integrations/syncrecord/?error_code=unknown_sku")
     assert page.locator("#result_list tbody tr").count() == 1
-    page.click("#result_list tbody tr th a")
+    page.click("#result_list tbody tr .field-reference a")
     assert "Create the article in the ERP" in page.inner_text("#content")
 
 
@@ -59,7 +59,7 @@ def test_connection_credentials_are_write_only(page, live_server, seeded):
 
     page.goto(f"{live_server.url}/admin/integrations/connection/{target.pk}/change/")
     html = page.content()
-    assert "refresh_token: ••••••••" in page.inner_text(".field-stored_credentials")
+    assert "refresh_token: ••••••••" in page.inner_text("#content")
     for secret in secrets:
         assert secret not in html
     assert page.locator("#id_client_secret").input_value() == ""
