@@ -1,21 +1,50 @@
-"""A new owner signs up in Chromium and connects Centra and Fortnox (Get Started steps 1-2), at a
-desktop width and at 390 px, with a screenshot per step; every request stays on the app's origin.
-
-Steps 3-8 have no pages yet, so this walk ends at the connected Fortnox company."""
+"""A new owner signs up in Chromium and walks every Get Started step alone, at a desktop width and
+at 390 px: Centra and Fortnox connected, the ERP checklist, markets, flows, bookkeeping, a test sync
+that creates the invoice in the Fortnox sandbox, going live, and the first invoice in /app/. A
+screenshot per step; every request the browser makes stays on the app's origin."""
 
 import re
+from decimal import Decimal
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.core import mail
 
+from integrations import queue
+from sandbox.centra import services as centra
+from sandbox.fortnox import services as fortnox
+from sandbox.fortnox.models import Invoice
 from tests.onboarding.fixtures import PASSWORD, sandbox  # noqa: F401  (the sandbox fixture)
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "wizard"
 
 
+def _shop(sandbox):  # noqa: F811
+    """A Swedish market, a test market and one shipped order in Centra; its article in Fortnox."""
+    centra.create_market(sandbox.store, "Sweden", country_codes=("SE",), currency="SEK")
+    centra.create_market(sandbox.store, "Test market", country_codes=("SE",), currency="SEK")
+    centra.create_product(sandbox.store, "WS200", "Wool Scarf", variants=[
+        {"variant_number": "", "name": "Grey", "sizes": [{"name": "One Size", "size_number": ""}]}])
+    fortnox.create_article(sandbox.tenant, "WS200", "Wool Scarf")
+    order = centra.create_order(sandbox.store, email="anna@example.com", country_code="SE", shipping=Decimal("49"),
+                                lines=[{"sku": "WS200", "quantity": 2, "unit_price": Decimal("149"),
+                                        "original_price": Decimal("149"), "tax_percent": Decimal(25)}])
+    centra.create_shipment(order)
+
+
+def _worker_runs_at_once(tasks, **kwargs):
+    """Stands in for the django-q worker: runs each queued task of the chain, in order."""
+    for path, args in tasks:
+        module, name = path.rsplit(".", 1)
+        getattr(import_module(module), name)(*args)
+
+
 @pytest.mark.parametrize("width", [1366, 390])
-def test_new_owner_signs_up_and_connects_centra_and_fortnox_alone(browser, sandbox, width):  # noqa: F811
+def test_new_owner_signs_up_and_walks_every_step_to_invoices_in_fortnox(browser, sandbox, width,  # noqa: F811
+                                                                         monkeypatch):
+    _shop(sandbox)
+    monkeypatch.setattr(queue, "async_chain", _worker_runs_at_once)
     browser.clear_cookies()  # the session-wide browser may hold the other width's login
     page = browser.new_page()
     page.set_viewport_size({"width": width, "height": 900})
@@ -63,6 +92,40 @@ def test_new_owner_signs_up_and_connects_centra_and_fortnox_alone(browser, sandb
     page.wait_for_url(re.compile(r".*/get-started/erp/$"))
     assert page.get_by_text("Connected to Fortnox company Wizard Shop AB").is_visible()
     shot("02c-erp-connected")
+
+    page.goto(f"{sandbox.url}/get-started/")  # resumes at the first step not done
+    page.wait_for_url(re.compile(r".*/get-started/prepare/$"))
+    assert page.get_by_text("Currency SEK").is_visible()
+    shot("03-prepare")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r".*/get-started/markets/$"))
+    assert not page.get_by_label(re.compile("Test market")).is_checked()
+    assert page.get_by_label(re.compile("Sweden — SE")).is_checked()
+    shot("04-markets")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url(re.compile(r".*/get-started/flows/$"))
+    shot("05-flows")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url(re.compile(r".*/get-started/bookkeeping/$"))
+    assert page.locator("#id_freight_account").input_value() == "3520"  # read from Fortnox
+    shot("06-bookkeeping")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url(re.compile(r".*/get-started/test/$"))
+    assert page.get_by_text("Total SEK").first.is_visible()
+    shot("07-test-preview")
+    assert not Invoice.objects.filter(tenant=sandbox.tenant).exists()
+    page.get_by_role("button", name="Create them in Fortnox").click()
+    page.get_by_role("link", name="Next: go live").wait_for()
+    shot("07b-test-done")
+    assert Invoice.objects.filter(tenant=sandbox.tenant).count() == 1
+    page.get_by_role("link", name="Next: go live").click()
+    page.wait_for_url(re.compile(r".*/get-started/go-live/$"))
+    assert "/hooks/centra/" in page.locator("#hook-url").input_value()
+    shot("08-go-live")
+    page.get_by_role("button", name="Go live").click()
+    page.wait_for_url(re.compile(r".*/app/$"))
+    assert page.get_by_text("is live").first.is_visible()
+    shot("09-app-live")
     page.close()
 
     foreign = [url for url in requested if not url.startswith(sandbox.url)]
