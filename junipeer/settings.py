@@ -247,10 +247,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served by the app itself (drf-spectacular-sidecar), no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "REDOC_UI_SETTINGS": {"hideDownloadButton": False, "theme": {"typography": {
+        "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+        "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"}}}},
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"FlowKindEnum": "integrations.models.core.Flow.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "FlowKindEnum": "integrations.models.core.Flow.Kind",
+        "FlowTriggerEnum": "integrations.models.core.Flow.Trigger",
+        "RunTriggerEnum": "integrations.models.runs.SyncRun.Trigger",
+        "RunStatusEnum": "integrations.models.runs.SyncRun.Status",
+        "RecordStatusEnum": "integrations.models.runs.SyncRecord.Status",
+        "IntegrationStatusEnum": "integrations.models.core.Integration.Status",
+        "DeliveryStatusEnum": "integrations.models.partner_api.PartnerWebhookDelivery.Status",
+        "ResolutionEnum": [("resolved", "Resolved"), ("ignored", "Ignored")],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums", "integrations.api.schema.add_error_responses",
+    ],
 }
 
 # Alert e-mails. EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) sets the SMTP

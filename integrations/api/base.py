@@ -25,8 +25,9 @@ class _Replay(Exception):
         self.response = response
 
 
+# Mixed into every view of the partner API, before DRF's view classes. (A comment, not a docstring:
+# the OpenAPI schema would show it as the description of every view that has none of its own.)
 class PartnerApiView:
-    """Mixed into every view of the partner API (before DRF's view classes)."""
 
     query_params_allowed: set[str] = set()
     list_actions = {"list"}

@@ -47,6 +47,8 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 class PartnerWebhookViewSet(PartnerApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                             mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Your webhooks: signed POSTs for run.failed, record.failed, connection.unhealthy and alert.opened."""
+
     serializer_class = PartnerWebhookSerializer
     pagination_class = IdCursorPagination
     lookup_value_regex = ID_PATTERN

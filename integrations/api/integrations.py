@@ -56,6 +56,8 @@ WEBHOOK_INFO = inline_serializer("WebhookInfo", {"url": serializers.URLField(), 
 
 class IntegrationViewSet(PartnerApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Your shops' integrations: from a draft to live, and what they do now."""
+
     serializer_class = IntegrationSerializer
     pagination_class = IdCursorPagination
     lookup_field = "slug"

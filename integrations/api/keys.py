@@ -30,6 +30,8 @@ class NewApiKeySerializer(ApiKeySerializer):
 
 
 class ApiKeyViewSet(PartnerApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your partner's API keys (never the keys themselves: only their prefixes)."""
+
     serializer_class = ApiKeySerializer
     pagination_class = IdCursorPagination
     lookup_value_regex = ID_PATTERN

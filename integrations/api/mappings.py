@@ -87,16 +87,22 @@ class IntegrationOwned(PartnerApiView, viewsets.ModelViewSet):
 
 
 class FieldMappingViewSet(IntegrationOwned):
+    """Field mappings: Centra path -> ERP field, through a transform."""
+
     serializer_class = FieldMappingSerializer
     filterset_fields = ["flow_kind", "target"]
 
 
 class ValueMapViewSet(IntegrationOwned):
+    """Value maps: a Centra value -> the ERP's (e.g. payment method -> terms of payment)."""
+
     serializer_class = ValueMapEntrySerializer
     filterset_fields = ["map_name"]
 
 
 class OssAccountViewSet(IntegrationOwned):
+    """EU OSS sales accounts per (country, VAT rate)."""
+
     serializer_class = OssAccountSerializer
     filterset_fields = ["country_code"]
 
@@ -125,7 +131,10 @@ class BookkeepingSerializer(serializers.ModelSerializer):
 
 
 class BookkeepingViewSet(PartnerApiView, viewsets.GenericViewSet):
+    """Bookkeeping settings: accounts, articles, rounding, markets."""
+
     serializer_class = BookkeepingSerializer
+    queryset = Bookkeeping.objects.none()  # one settings document per integration, reached by its slug
 
     def view(self):
         return bookkeeping_for(self.integration())

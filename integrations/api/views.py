@@ -3,7 +3,7 @@ the caller's shops; the error catalog. Retry and resolve go through `services.fa
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -43,6 +43,8 @@ class RunFilter(django_filters.FilterSet):
 
 @extend_schema_view(list=extend_schema(description="Runs, newest first; a running one shows its progress so far."))
 class SyncRunViewSet(PartnerApiView, viewsets.ReadOnlyModelViewSet):
+    """Runs of the integration's flows: counts, outcome, and progress while running."""
+
     serializer_class = SyncRunSerializer
     filterset_class = RunFilter
     pagination_class = IdCursorPagination
@@ -90,6 +92,8 @@ class RecordFilter(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
+    "include", str, enum=["bodies"], description="bodies: each record with what was sent and answered (redacted).")]))
 class SyncRecordViewSet(PartnerApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """What happened to each source record. The detail carries what we sent and what we got back
     (secrets redacted); lists carry them with `?include=bodies`."""
@@ -187,6 +191,8 @@ class AlertFilter(django_filters.FilterSet):
 
 
 class AlertViewSet(AcrossShops, viewsets.ReadOnlyModelViewSet):
+    """Alerts of your shops: what needs a person's attention (open ones until resolved)."""
+
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
 
@@ -205,6 +211,8 @@ class ReportFilter(django_filters.FilterSet):
 
 
 class ReconciliationReportViewSet(AcrossShops, viewsets.ReadOnlyModelViewSet):
+    """Daily reconciliation: what Centra shipped and refunded against the ERP's documents, per shop and day."""
+
     serializer_class = ReconciliationReportSerializer
     filterset_class = ReportFilter
 
@@ -214,6 +222,8 @@ class ReconciliationReportViewSet(AcrossShops, viewsets.ReadOnlyModelViewSet):
 
 
 class ErrorCatalogView(PartnerApiView, APIView):
+    """The error catalog."""
+
     @extend_schema(responses=inline_serializer("ErrorCatalogEntry", {
         "code": serializers.CharField(), "title": serializers.CharField(),
         "advice": serializers.CharField(), "retryable": serializers.BooleanField(),
