@@ -6,10 +6,10 @@ PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 # Unset, DJANGO_ENV means production (junipeer/settings.py): every target here says what it runs as.
-run migrate seed chaos: export DJANGO_ENV = development
+run migrate seed chaos bench: export DJANGO_ENV = development
 test test-services: export DJANGO_ENV = test
 
-.PHONY: run test test-services lint chaos chromium install install-dev migrate seed
+.PHONY: run test test-services lint chaos bench chromium install install-dev migrate seed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,3 +58,9 @@ lint: install-dev
 ## The fault-injection suite: real workers against the sandbox under faults; prints figures.
 chaos: install-dev
 	$(BIN)/python manage.py chaos
+
+## The orders flow measured against the sandbox: Fortnox's ceiling at 300 ms answers, and the engine's
+## own cost per invoice (CPU, SQL, HTTP, memory) without limits. N=200 by default; `make bench N=50`.
+N ?= 200
+bench: install-dev
+	$(BIN)/python manage.py bench --n $(N)

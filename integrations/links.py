@@ -11,9 +11,16 @@
 4. the target id is stored on the link (together with whatever `on_linked` keeps beside it, e.g.
    an invoice's booking, in the same transaction); a definite failure releases the claim, an
    ambiguous one keeps it so the next attempt searches first.
+
+A runner reads the links of a whole batch at once (`prefetched`), so a record costs no link read
+of its own, and a link that does not exist yet is created already claimed by one INSERT. Records
+of one run may be pushed by several threads: objects they share (a customer who bought twice)
+are pushed under a per-object lock (`_object_lock`), since claims tell runs apart, not threads.
 """
 
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -53,20 +60,62 @@ class Pushed:
     document: dict | None = None
 
 
+_ABSENT = object()
+_prefetched: dict[tuple, object] = {}  # (integration id, object type, source id) -> link or _ABSENT
+_object_locks = [threading.RLock() for _ in range(64)]  # striped: a bounded number, whatever is pushed
+
+
+def _key(integration, object_type: str, source_id) -> tuple:
+    return (getattr(integration, "pk", integration), object_type, str(source_id))
+
+
+@contextmanager
+def prefetched(integration: Integration, object_type: str, source_ids):
+    """Read the links of `source_ids` in one query for the duration of a batch. Each read link is
+    used once by `push_once` (a stale one is harmless: claims are compare-and-swap)."""
+    ids = [str(source_id) for source_id in source_ids]
+    keys = [_key(integration, object_type, source_id) for source_id in ids]
+    found = {link.source_id: link for link in RecordLink.objects.filter(
+        integration=integration, object_type=object_type, source_id__in=ids).select_related("claimed_by")}
+    for key, source_id in zip(keys, ids, strict=True):
+        _prefetched[key] = found.get(source_id, _ABSENT)
+    try:
+        yield
+    finally:
+        for key in keys:
+            _prefetched.pop(key, None)
+
+
 def get_link(integration: Integration, object_type: str, source_id: str) -> RecordLink | None:
+    known = _prefetched.get(_key(integration, object_type, source_id))
+    if known is not None:
+        return None if known is _ABSENT else known
     return RecordLink.objects.filter(
         integration=integration, object_type=object_type, source_id=str(source_id)
     ).first()
 
 
-def _ensure_link(integration, object_type, source_id) -> RecordLink:
+def _object_lock(key: tuple) -> threading.RLock:
+    return _object_locks[hash(key) % len(_object_locks)]
+
+
+def _ensure_link(integration, object_type, source_id, run: SyncRun) -> tuple[RecordLink, bool]:
+    """The link, and whether it was just created (already claimed by `run`, in one INSERT)."""
+    known = _prefetched.pop(_key(integration, object_type, source_id), None)
     key = {"integration": integration, "object_type": object_type, "source_id": str(source_id)}
+    if known is not None and known is not _ABSENT:
+        return known, False
+    if known is None:
+        link = RecordLink.objects.filter(**key).select_related("claimed_by").first()
+        if link is not None:
+            return link, False
     try:
-        with transaction.atomic():
-            link, _ = RecordLink.objects.select_related("claimed_by").get_or_create(**key)
+        if transaction.get_connection().in_atomic_block:  # a failed INSERT must not spoil the caller's
+            with transaction.atomic():
+                return RecordLink.objects.create(**key, claimed_by=run, claimed_at=timezone.now()), True
+        return RecordLink.objects.create(**key, claimed_by=run, claimed_at=timezone.now()), True
     except IntegrityError:  # another worker inserted it between our read and write
-        link = RecordLink.objects.select_related("claimed_by").get(**key)
-    return link
+        return RecordLink.objects.select_related("claimed_by").get(**key), False
 
 
 def _claim(link: RecordLink, run: SyncRun) -> bool:
@@ -119,11 +168,16 @@ def push_once(
     on_linked: Callable[[RecordLink], None] | None = None,
 ) -> Pushed:
     """Create the target object for a source object at most once (see module docstring)."""
-    link = _ensure_link(integration, object_type, source_id)
+    with _object_lock(_key(integration, object_type, source_id)):
+        return _push_once(integration, run, object_type, source_id, create, find, fingerprint, always_find, on_linked)
+
+
+def _push_once(integration, run, object_type, source_id, create, find, fingerprint, always_find, on_linked) -> Pushed:
+    link, created = _ensure_link(integration, object_type, source_id, run)
     if link.is_linked:
         return Pushed(link.target_id, already_linked=True)
     earlier_attempt = link.claimed_by_id is not None and link.claimed_by_id != run.pk
-    if not _claim(link, run):
+    if not created and not _claim(link, run):
         link.refresh_from_db()
         if link.is_linked:
             return Pushed(link.target_id, already_linked=True)

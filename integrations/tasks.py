@@ -44,6 +44,8 @@ def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: b
         run = run_flow(flow, trigger, full=full)
     except RunInProgress:
         return f"{Flow.objects.get(pk=flow_id)} is already running"
+    if getattr(run, "handed_over", False):  # its time slice is up: the rest queues behind other shops
+        enqueue_flow(flow, trigger)
     return f"{flow}: {run.status} {run.summary}"
 
 

@@ -18,6 +18,7 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -156,8 +157,17 @@ class ApiClient:
         adapter = GuardedAdapter(self.url_policy)  # every hop, redirects included, is checked here
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
-        self.journal: list[Exchange] = []
+        self._journals = threading.local()
         self.redact = Redactor(self.secrets())
+
+    @property
+    def journal(self) -> list[Exchange]:
+        """This thread's exchanges: a runner pushing records on several threads keeps each
+        record's own requests with it."""
+        kept = getattr(self._journals, "exchanges", None)
+        if kept is None:
+            kept = self._journals.exchanges = []
+        return kept
 
     # --- hooks for subclasses -------------------------------------------------------------
 

@@ -6,11 +6,16 @@ record is isolated (bad input fails that record only), and the cursor is saved a
 so a killed run resumes from there. A run whose worker died is noticed by its stale heartbeat.
 """
 
+import contextlib
 import logging
+import queue
+import threading
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,6 +25,7 @@ from .. import webhooks
 from ..alerts import after_run
 from ..connections import centra_client, check_connection, erp_for
 from ..domain.errors import ACCESS_REFUSED, SyncError
+from ..links import prefetched
 from ..models import Flow, SyncRecord, SyncRun
 from ..retries import after_failure, due_failures
 from .base import FlowContext, FlowKind, Outcome, SourceRecord
@@ -27,6 +33,7 @@ from .customers import CustomersFlow
 from .orders import OrdersFlow
 from .products import ProductsFlow
 from .refunds import RefundsFlow
+from .search_keys import search_keys
 from .stock import StockFlow
 
 logger = logging.getLogger(__name__)
@@ -35,6 +42,7 @@ FLOW_KINDS: dict[str, type[FlowKind]] = {
     OrdersFlow.kind: OrdersFlow, StockFlow.kind: StockFlow, ProductsFlow.kind: ProductsFlow,
     CustomersFlow.kind: CustomersFlow, RefundsFlow.kind: RefundsFlow,
 }
+CONCURRENT_KINDS = {OrdersFlow.kind, RefundsFlow.kind}  # kinds whose records are independent invoices
 AUTH_CODES = ACCESS_REFUSED  # a refusal of our access stops the run: no record can pass it
 MAX_KEPT_EXCHANGES = 6
 Status = SyncRecord.Status
@@ -46,6 +54,103 @@ class RunInProgress(Exception):
 
 class RunAbandoned(Exception):
     """This run was taken for dead (its heartbeat looked stale) and another may have resumed its work."""
+
+
+def beat_interval() -> float:
+    """How often a busy run proves itself alive: a fifth of the patience before it is taken for dead."""
+    return min(30.0, settings.RUN_STALE_SECONDS / 5)
+
+
+class PushPool:
+    """A few threads that push the records of a run, each on its own database connection.
+
+    `map` hands out one batch and returns when every record of it is done; the first exception a
+    record raised (an access refusal, an abandoned run) is raised again once the threads are idle,
+    after the outcomes gathered so far are handed back, and the records not started are dropped.
+    """
+
+    def __init__(self, workers: int):
+        self.tasks: queue.Queue = queue.Queue()
+        self.threads = [threading.Thread(target=self._work, name=f"push-{n}", daemon=True) for n in range(workers)]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self) -> None:
+        try:
+            while (task := self.tasks.get()) is not None:
+                task()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def map(self, function: Callable, items: Iterable, into: list) -> None:
+        lock, failures, pending = threading.Lock(), [], []
+        finished = threading.Semaphore(0)
+
+        def task(item):
+            try:
+                if not failures:
+                    result = function(item)
+                    with lock:
+                        into.append(result)
+            except Exception as exc:  # noqa: BLE001 - raised again in the caller's thread below
+                failures.append(exc)
+            finally:
+                finished.release()
+
+        for item in items:
+            pending.append(item)
+            self.tasks.put(lambda item=item: task(item))
+        for _ in pending:
+            finished.acquire()
+        if failures:
+            raise failures[0]
+
+    def shutdown(self) -> None:
+        for _ in self.threads:
+            self.tasks.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
+class ReadAhead:
+    """Iterate `batches` one batch ahead on a thread of its own, so the next page of the source is
+    read while this one is pushed (the ERP's window keeps filling). Exceptions come out in order."""
+
+    DONE = object()
+
+    def __init__(self, batches: Iterator):
+        self.ready: queue.Queue = queue.Queue(maxsize=1)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._read, args=(batches,), name="read-ahead", daemon=True)
+        self.thread.start()
+
+    def _read(self, batches: Iterator) -> None:
+        try:
+            for batch in batches:
+                if self.stop.is_set():
+                    return
+                self.ready.put((batch, None))
+            self.ready.put((self.DONE, None))
+        except Exception as exc:  # noqa: BLE001 - raised again in the reading thread
+            self.ready.put((None, exc))
+        finally:
+            connection.close()
+
+    def __iter__(self):
+        try:
+            while True:
+                batch, error = self.ready.get()
+                if error is not None:
+                    raise error
+                if batch is self.DONE:
+                    return
+                yield batch
+        finally:
+            self.stop.set()
+            while self.thread.is_alive():  # unblock a reader waiting to hand over its next batch
+                with contextlib.suppress(queue.Empty):
+                    self.ready.get(timeout=0.1)
+            self.thread.join()
 
 
 def open_run(flow: Flow, trigger: str) -> SyncRun:
@@ -77,6 +182,12 @@ def build_context(flow: Flow, run: SyncRun, *, full: bool = False) -> FlowContex
 
 
 class Runner:
+    """Drives one run. Records of a batch are pushed by up to `FLOW_PUSH_CONCURRENCY` threads for
+    the kinds that push invoices (`CONCURRENT_KINDS`), so a tenant's rate limit is filled even when
+    its ERP answers slowly; the limiter, shared by every worker of the connection, keeps them under
+    it. A run hands over to a fresh queued run once it has run `RUN_SLICE_SECONDS` (`handed_over`),
+    so one shop's backlog holds a worker for one slice at a time, not for the whole backlog."""
+
     def __init__(self, flow: Flow, trigger: str, *, full: bool = False,
                  progress: Callable[[Outcome], None] | None = None):
         self.flow = flow
@@ -85,33 +196,41 @@ class Runner:
         self.progress = progress or (lambda outcome: None)
         self.totals: Counter = Counter()
         self.unflushed: Counter = Counter()
+        self.handed_over = False
+        self.last_beat = 0.0
+        self.beat_lock = threading.Lock()
 
     def run(self) -> SyncRun:
         run = open_run(self.flow, self.trigger)
+        started = time.monotonic()
+        pool = None
         try:
             missing = unmapped_required(self.flow.integration, self.flow.kind)
             if missing:
                 raise SyncError("unmapped_required_field", f"Unmapped required fields: {', '.join(missing)}.")
             context = build_context(self.flow, run, full=self.full)
             self.kind = FLOW_KINDS[self.flow.kind](context)
-            self.journals = context.journals()
+            self.context = context
+            pool = self.pool()
+            self.beat(run)
             # First what webhooks asked for and what is due for a retry, then the incremental pass.
             pending = webhooks.pending_records(self.flow)
             wanted = list(dict.fromkeys(open_failures(self.flow) + pending))
             if wanted:
-                for record in self.kind.refetch(wanted):
-                    self.handle(run, record)
+                self.handle_batch(run, list(self.kind.refetch(wanted)), pool)
                 self.flush(run)
             webhooks.mark_processed(self.flow, [source_id for source_id, _ in pending],
                                     received_before=run.started_at)
-            for batch in self.kind.batches(self.flow.cursor):
-                for record in batch.records:
-                    self.handle(run, record)
+            for batch in self.batches(pool is not None):
+                self.handle_batch(run, batch.records, pool)
                 self.flow.cursor = self.kind.checkpoint(batch)
                 self.flow.save(update_fields=["cursor"])
                 if batch.on_done:
                     batch.on_done()
                 self.flush(run)
+                if time.monotonic() - started > settings.RUN_SLICE_SECONDS:
+                    self.handed_over = True  # the rest is the next run's, queued behind other shops
+                    break
         except SyncError as exc:
             message = exc.message
             if exc.code in AUTH_CODES:
@@ -124,14 +243,51 @@ class Runner:
         except Exception as exc:
             logger.exception("run %s of %s failed", run.pk, self.flow)
             return self.finish(run, SyncRun.Status.FAILED, "internal_error", f"{type(exc).__name__}: {exc}")
+        finally:
+            if pool is not None:
+                pool.shutdown()
         status = SyncRun.Status.PARTIAL if self.totals[Status.FAILED] else SyncRun.Status.SUCCEEDED
         return self.finish(run, status)
 
-    def handle(self, run: SyncRun, record: SourceRecord) -> None:
+    def pool(self) -> "PushPool | None":
+        """Threads for this run's pushes: only for kinds that push invoices, and never inside a
+        caller's transaction (other threads' connections could not see its uncommitted rows)."""
+        workers = settings.FLOW_PUSH_CONCURRENCY
+        if workers < 2 or self.flow.kind not in CONCURRENT_KINDS or transaction.get_connection().in_atomic_block:
+            return None
+        return PushPool(workers)
+
+    def batches(self, read_ahead: bool):
+        """The flow's batches; a sweep reads its next page while this one is pushed (an events
+        queue cannot: its next read would return the events not yet confirmed)."""
+        batches = self.kind.batches(self.flow.cursor)
+        changes = getattr(self.kind, "changes", None)
+        if read_ahead and changes is not None and not changes.use_events:
+            return ReadAhead(batches)
+        return batches
+
+    def handle_batch(self, run: SyncRun, records: list[SourceRecord], pool: "PushPool | None") -> None:
+        """Process a batch (in parallel where allowed) and keep its outcomes in one write."""
+        if not records:
+            return
+        self.beat(run)  # and again during the batch when it runs long (`beat_if_due`)
+        done: list[tuple[SourceRecord, Outcome, list]] = []
+        with prefetched(self.flow.integration, self.kind.object_type, [r.source_id for r in records]):
+            try:
+                if pool is None:
+                    for record in records:
+                        done.append(self.handle(run, record))
+                else:
+                    pool.map(lambda record: self.handle(run, record), records, done)
+            finally:
+                self.save_records(run, done)
+
+    def handle(self, run: SyncRun, record: SourceRecord) -> tuple[SourceRecord, Outcome, list]:
         """Process one record; whatever goes wrong stays with this record."""
-        for journal in self.journals:
+        journals = self.context.journals()
+        for journal in journals:
             journal.clear()
-        self.beat(run)
+        self.beat_if_due(run)
         try:
             outcome = self.kind.process(record)
         except SyncError as exc:
@@ -142,39 +298,63 @@ class Runner:
         except Exception as exc:
             logger.exception("record %s of %s failed unexpectedly", record.source_id, self.flow)
             outcome = Outcome(Status.FAILED, message=f"{type(exc).__name__}: {exc}", error_code="internal_error")
-        self.totals[outcome.status] += 1
-        self.unflushed[outcome.status] += 1
-        self.save_record(run, record, outcome)
-        self.progress(outcome)
+        return record, outcome, [e for journal in journals for e in journal][-MAX_KEPT_EXCHANGES:]
 
-    def save_record(self, run: SyncRun, record: SourceRecord, outcome: Outcome) -> None:
-        """Keep what happened. Plain skips are only counted, unless they close an open failure."""
-        earlier = SyncRecord.objects.filter(
-            integration=self.flow.integration, object_type=self.kind.object_type,
-            source_id=record.source_id, superseded=False,
-        )
-        previous = earlier.order_by("-created_at").values_list("status", "attempts").first()
-        if outcome.status == Status.SKIPPED and (previous is None or previous[0] != Status.FAILED):
+    def save_records(self, run: SyncRun, done: list[tuple[SourceRecord, Outcome, list]]) -> None:
+        """Keep what happened, for a whole batch in one transaction. Plain skips are only counted,
+        unless they close an open failure; only records seen before have a row to supersede."""
+        if not done:
             return
-        exchanges = [e for journal in self.journals for e in journal][-MAX_KEPT_EXCHANGES:]
-        attempts = previous[1] + 1 if previous and previous[0] == Status.FAILED else 1
-        retry = (after_failure(outcome.error_code, attempts, retry_at=outcome.retry_at)
-                 if outcome.status == Status.FAILED else {})
-        with transaction.atomic():
-            earlier.update(superseded=True)
-            SyncRecord.objects.create(
-                run=run, integration=self.flow.integration, object_type=self.kind.object_type,
+        self._write_records(run, done)
+        for _, outcome, _ in done:
+            self.totals[outcome.status] += 1
+            self.unflushed[outcome.status] += 1
+            self.progress(outcome)
+
+    def _write_records(self, run: SyncRun, done: list[tuple[SourceRecord, Outcome, list]]) -> None:
+        integration, object_type = self.flow.integration, self.kind.object_type
+        earlier = SyncRecord.objects.filter(integration=integration, object_type=object_type, superseded=False)
+        previous = {}
+        for source_id, status, attempts in earlier.filter(
+            source_id__in=[record.source_id for record, _, _ in done]
+        ).order_by("created_at").values_list("source_id", "status", "attempts"):
+            previous[source_id] = (status, attempts)  # the latest wins
+        rows = []
+        for record, outcome, exchanges in done:
+            before = previous.get(record.source_id)
+            if outcome.status == Status.SKIPPED and (before is None or before[0] != Status.FAILED):
+                continue
+            attempts = before[1] + 1 if before and before[0] == Status.FAILED else 1
+            retry = (after_failure(outcome.error_code, attempts, retry_at=outcome.retry_at)
+                     if outcome.status == Status.FAILED else {})
+            rows.append(SyncRecord(
+                run=run, integration=integration, object_type=object_type,
                 source_id=record.source_id, source_ref=record.source_ref, source_parent=record.source_parent,
                 target_id=outcome.target_id, status=outcome.status, error_code=outcome.error_code,
                 message=outcome.message[:5000], attempts=attempts,
                 request=outcome.request or [e.as_request() for e in exchanges] or None,
                 response=outcome.response or [e.as_response() for e in exchanges] or None,
-                **retry,
-            )
+                **retry, **search_keys(record),
+            ))
+        if not rows:
+            return
+        seen_before = [row.source_id for row in rows if row.source_id in previous]
+        with transaction.atomic():
+            if seen_before:
+                earlier.filter(source_id__in=seen_before).update(superseded=True)
+            SyncRecord.objects.bulk_create(rows)
+
+    def beat_if_due(self, run: SyncRun) -> None:
+        """Beat at most every `beat_interval()`: often enough for the stale-run check, not per record."""
+        if time.monotonic() - self.last_beat >= beat_interval():
+            with self.beat_lock:
+                if time.monotonic() - self.last_beat >= beat_interval():
+                    self.beat(run)
 
     def beat(self, run: SyncRun) -> None:
-        """Prove the run alive before each record; a run marked abandoned stops at once."""
+        """Prove the run alive; a run marked abandoned stops at once."""
         alive = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(heartbeat_at=timezone.now())
+        self.last_beat = time.monotonic()
         if not alive:
             raise RunAbandoned(f"run {run.pk} was marked abandoned; stopping so it does not compete with its successor")
 
@@ -203,4 +383,8 @@ class Runner:
 
 
 def run_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL, *, full: bool = False, progress=None) -> SyncRun:
-    return Runner(flow, trigger, full=full, progress=progress).run()
+    """Run `flow` once. The run's `handed_over` says it stopped at its time slice with more to do."""
+    runner = Runner(flow, trigger, full=full, progress=progress)
+    run = runner.run()
+    run.handed_over = runner.handed_over
+    return run

@@ -17,8 +17,9 @@ from ..ratelimit import Limit
 
 logger = logging.getLogger(__name__)
 
-# Fortnox allows 25 requests per 5 s per app and tenant; keep a little under it.
-FORTNOX_LIMIT = Limit(20, 5.0)
+# Fortnox allows 25 requests per 5 s per app and tenant (fortnox.md §2): keep one under it, so a
+# request granted at the edge of our window cannot make the 26th in Fortnox's.
+FORTNOX_LIMIT = Limit(24, 5.0)
 REFRESH_REFUSED = {"remote_rejected", "auth_expired", "not_found"}
 # OAuth2 error answers (RFC 6749 §5.2, fortnox.md §1.2) that refuse us access: the grant is dead, the
 # consent withdrawn or our client credentials wrong. Only the shop re-authorizing (or fixed client
