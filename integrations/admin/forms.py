@@ -6,7 +6,7 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
-from mappings.models import Bookkeeping
+from mappings.models import Bookkeeping, PostingGroups
 
 from ..models import Flow
 
@@ -101,6 +101,65 @@ class BookkeepingForm(forms.ModelForm):
         model = Bookkeeping
         fields = [field.name for field in Bookkeeping._meta.get_fields()
                   if getattr(field, "editable", False) and not field.auto_created and field.name != "updated_at"]
+
+
+class PairsField(forms.CharField):
+    """A small table edited one `key = value` pair per line (e.g. `DE = OSS-DE`): never a JSON box."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, *, key_check=None, **kwargs):
+        self.key_check = key_check  # (normalise key, message) or None
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(f"{key} = {group}" for key, group in value.items()) if isinstance(value, dict) else value
+
+    def to_python(self, value):
+        pairs, problems = {}, []
+        for number, line in enumerate((super().to_python(value) or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, sep, group = (part.strip() for part in line.partition("="))
+            if not sep or not key or not group:
+                problems.append(f"Line {number}: write it as `key = posting group`, e.g. `DE = OSS-DE`.")
+                continue
+            if self.key_check:
+                normalise, message = self.key_check
+                try:
+                    key = normalise(key)
+                except ValueError:
+                    problems.append(f"Line {number}: {message} ({key!r}).")
+                    continue
+            if len(group) > 20:
+                problems.append(f"Line {number}: Business Central posting group codes have at most 20 characters.")
+                continue
+            pairs[key] = group.upper()
+        if problems:
+            raise forms.ValidationError(problems)
+        return pairs
+
+
+def _country(code: str) -> str:
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError(code)
+    return code.upper()
+
+
+def _rate(text: str) -> str:
+    return format(float(text.replace("%", "").replace(",", ".").strip()), "g")
+
+
+class PostingGroupsForm(forms.ModelForm):
+    oss = PairsField(required=False, label="OSS countries", key_check=(_country, "a country is two letters"),
+                     help_text="EU consumers with OSS on, one country per line: `DE = OSS-DE`.")
+    vat_products = PairsField(required=False, label="VAT rates", key_check=(_rate, "a VAT rate is a number"),
+                              help_text="VAT product posting group per VAT rate Centra charges, one per line: "
+                                        "`25 = VAT25`.")
+
+    class Meta:
+        model = PostingGroups
+        fields = ["domestic", "eu_reverse_charge", "eu_home_vat", "export", "oss", "vat_products"]
 
 
 class ExportOneForm(forms.Form):

@@ -27,7 +27,13 @@ from ..webhooks import regenerate_token, webhook_url
 from .badges import status_badge
 from .common import ConsoleAdmin, TabularInline, confirm, done
 from .forms import BackfillForm, DayForm, ExportOneForm, FlowForm
-from .mappings import BookkeepingInline, FieldMappingInline, OssAccountInline, ValueMapEntryInline
+from .mappings import (
+    BookkeepingInline,
+    FieldMappingInline,
+    OssAccountInline,
+    PostingGroupsInline,
+    ValueMapEntryInline,
+)
 
 SESSION_TOTALS = "console_backfill_totals"  # flow id -> (records counted before confirming, started at)
 
@@ -306,7 +312,13 @@ class IntegrationAdmin(ConsoleAdmin):
     list_select_related = ["organization", "source", "target"]
     search_fields = ["name", "slug", "organization__name"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [FlowInline, BookkeepingInline, OssAccountInline, FieldMappingInline, ValueMapEntryInline]
+    inlines = [FlowInline, BookkeepingInline, OssAccountInline, PostingGroupsInline, FieldMappingInline,
+               ValueMapEntryInline]
+
+    def get_inlines(self, request, obj):
+        """Posting groups only where the ERP books by them (Business Central), not on Fortnox shops."""
+        books_by_groups = obj is not None and obj.target.system.posting_groups
+        return [inline for inline in self.inlines if inline is not PostingGroupsInline or books_by_groups]
     readonly_fields = ["webhook_address", "status"]
     fieldsets = [(None, {"fields": ["organization", "name", "slug", "source", "target", "status", "sync_from",
                                     "webhook_address"]})]

@@ -3,13 +3,14 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
-from mappings.models import Bookkeeping, FieldMapping, OssAccount, ValueMapEntry
+from mappings.models import Bookkeeping, FieldMapping, OssAccount, PostingGroups, ValueMapEntry
 
 from ..connections import centra_client
 from ..domain.errors import SyncError
 from ..services.bookkeeping import read_bookkeeping_defaults
+from ..services.markets import market_flags
 from .common import ConsoleAdmin, StackedInline, TabularInline
-from .forms import BookkeepingForm
+from .forms import BookkeepingForm, PostingGroupsForm
 
 
 class BookkeepingInline(StackedInline):
@@ -19,6 +20,18 @@ class BookkeepingInline(StackedInline):
     can_delete = False
     show_change_link = True
     extra = 0
+
+
+class PostingGroupsInline(StackedInline):
+    """For an ERP that books by posting groups (Business Central): which group each booking
+    situation and each VAT rate goes to. Shown only on such integrations."""
+
+    form = PostingGroupsForm
+    model = PostingGroups
+    tab = True
+    can_delete = False
+    extra = 0
+    max_num = 1
 
 
 class OssAccountInline(TabularInline):
@@ -41,16 +54,6 @@ class ValueMapEntryInline(TabularInline):
     model = ValueMapEntry
     tab = True
     extra = 0
-
-
-def market_flags(market: dict) -> list[str]:
-    """Why a market is probably not one to sync: a test market, or one no country can buy in."""
-    flags = []
-    if "test" in market.get("name", "").lower():
-        flags.append("test market")
-    if not market.get("assignedToCountries"):
-        flags.append("inactive: no countries")
-    return flags
 
 
 @admin.register(Bookkeeping)

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations.admin.mappings import market_flags
 from integrations.flows.runner import run_flow
 from integrations.links import _claim
 from integrations.models import RecordLink, SyncRecord, SyncRun
+from integrations.services.markets import market_flags
 from sandbox.centra import services as centra
 
 pytestmark = pytest.mark.django_db(transaction=True)
