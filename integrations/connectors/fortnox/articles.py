@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from ...domain.documents import Article, PushResult, StockLevel
 from ...domain.errors import SyncError
+from . import registers
 from .payloads import ARTICLE_NUMBER, check_lengths
 
 # `lastmodified` is the company's local time (fortnox.md §4.3); Fortnox companies are Swedish.
@@ -28,16 +29,38 @@ def _quantity(value) -> Decimal:
 
 
 class ArticlesMixin:
-    def currencies(self) -> set[str]:
-        if self._currencies is None:
-            items = self.client.list_all("currencies", "Currencies")
-            self._currencies = {str(item.get("Code", "")).upper() for item in items} | {"SEK"}
+    def currencies(self, *, fresh: bool = False) -> set[str]:
+        """The company's currencies, kept across runs (`registers`); `fresh` reads them again."""
+        key = self.client.connection_key
+        if fresh or self._currencies is None:
+            kept = None if fresh else registers.get(key, "currencies")
+            if kept is None:
+                items = self.client.list_all("currencies", "Currencies")
+                kept = frozenset({str(item.get("Code", "")).upper() for item in items} | {"SEK"})
+                registers.put(key, "currencies", kept)
+            self._currencies = kept
         return self._currencies
 
+    def has_currency(self, code: str) -> bool:
+        """A currency missing from what we kept is asked for again: the shop may just have added it."""
+        return code.upper() in self.currencies() or code.upper() in self.currencies(fresh=True)
+
     def article_exists(self, article_number: str) -> bool:
+        """Articles known to exist are kept across runs; a missing one is asked again next run."""
         if article_number not in self._articles:
-            self._articles[article_number] = self.client.get_or_none(f"articles/{article_number}") is not None
+            known = registers.get(self.client.connection_key, "articles") or frozenset()
+            if article_number in known:
+                return True
+            exists = self.client.get_or_none(f"articles/{article_number}") is not None
+            self._articles[article_number] = exists
+            if exists:
+                registers.put(self.client.connection_key, "articles", known | {article_number})
         return self._articles[article_number]
+
+    def forget_articles(self) -> None:
+        """Fortnox refused an article we thought existed: read them all again."""
+        self._articles.clear()
+        registers.forget(self.client.connection_key, "articles")
 
     # --- articles from documents -------------------------------------------------------------
 

@@ -31,7 +31,7 @@ class InvoicesMixin:
                 "too_many_rows",
                 f"The invoice needs {len(invoice.rows)} rows; Fortnox allows {MAX_INVOICE_ROWS} per invoice.",
             )
-        if invoice.currency.upper() not in self.currencies():
+        if not self.has_currency(invoice.currency):
             raise SyncError(
                 "unsupported_currency",
                 f"Currency {invoice.currency} is not set up in Fortnox "
@@ -84,7 +84,12 @@ class InvoicesMixin:
     def create_invoice(self, invoice: Invoice, customer_number: str) -> PushResult:
         if invoice.is_credit:
             return self.create_credit_invoice(invoice, customer_number)  # linked to its invoice: credits.py
-        body = self.client.post("invoices", self.invoice_payload(invoice, customer_number))
+        try:
+            body = self.client.post("invoices", self.invoice_payload(invoice, customer_number))
+        except SyncError as exc:
+            if exc.code == "unknown_sku":  # an article we kept as existing is gone
+                self.forget_articles()
+            raise
         created = body["Invoice"]
         return PushResult(str(created["DocumentNumber"]), True, created)
 
