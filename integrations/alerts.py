@@ -23,26 +23,34 @@ from .models import Alert, Connection, Flow, Organization, SyncRecord, SyncRun
 logger = logging.getLogger(__name__)
 
 
-def _recipients(alert: Alert) -> list[str]:
+def _recipients(alert: Alert) -> dict[str, list[str]]:
+    """Who is told, by audience: staff read the console, the shop's contact its own area (/app/)."""
     staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
     emails = set(staff.values_list("email", flat=True))
     integration = alert.integration or (alert.flow.integration if alert.flow else None)
     organization_id = integration.organization_id if integration else getattr(alert.connection, "organization_id", None)
     contact = Organization.objects.filter(pk=organization_id).values_list("contact_email", flat=True).first()
-    if contact:
-        emails.add(contact)
-    return sorted(emails)
+    shop = [contact] if contact and contact not in emails else []
+    return {"staff": sorted(emails), "shop": shop}
+
+
+def _link(alert: Alert, audience: str) -> str:
+    """Where the mail sends its reader: the alert's page in the shop's own area for the shop (the
+    console is for staff only), the console's alerts for staff."""
+    if audience == "shop":
+        return f"{settings.SITE_URL}{reverse('onboarding:alert', args=[alert.pk])}"
+    return f"{settings.SITE_URL}/admin/integrations/alert/"
 
 
 def _mail(alert: Alert) -> None:
-    recipients = _recipients(alert)
-    if not recipients:
-        return
-    try:
-        send_mail(f"[Junipeer] {alert.title}", f"{alert.message}\n\nSee {settings.SITE_URL}/admin/integrations/alert/",
-                  None, recipients)
-    except Exception:  # a mail outage must not hide the alert itself, which is already stored
-        logger.exception("could not e-mail alert %s", alert.pk)
+    for audience, recipients in _recipients(alert).items():
+        if not recipients:
+            continue
+        try:
+            send_mail(f"[Junipeer] {alert.title}", f"{alert.message}\n\nSee {_link(alert, audience)}", None,
+                      recipients)
+        except Exception:  # a mail outage must not hide the alert itself, which is already stored
+            logger.exception("could not e-mail alert %s", alert.pk)
 
 
 def open_alert(kind: str, subject: str, title: str, message: str, **about) -> Alert:

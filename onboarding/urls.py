@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import account_views, app_views, wizard_steps, wizard_views
+from . import account_views, app_views, log_views, wizard_steps, wizard_views
 
 app_name = "onboarding"
 
@@ -23,6 +23,19 @@ urlpatterns = [
     path("get-started/test/again/", wizard_steps.test_again, name="wizard-test-again"),
     path("get-started/go-live/", wizard_steps.golive_step, name="wizard-golive"),
     path("app/", app_views.home, name="home"),
+    path("app/flows/<int:flow_id>/enabled/", app_views.flow_enabled, name="flow-enabled"),
+    path("app/integrations/<int:integration_id>/export/", app_views.export, name="export"),
+    path("app/connections/<int:connection_id>/", app_views.connection, name="connection"),
+    path("app/connections/<int:connection_id>/check/", app_views.connection_check, name="connection-check"),
+    path("app/connections/<int:connection_id>/reconnect/", app_views.reconnect_start, name="reconnect"),
+    path("app/reconnect/callback/", app_views.reconnect_callback, name="reconnect-callback"),
+    path("app/log/", log_views.log, name="log"),
+    path("app/log/retry/", log_views.retry_all, name="retry-all"),
+    path("app/records/<int:record_id>/", log_views.record, name="record"),
+    path("app/records/<int:record_id>/retry/", log_views.retry_record, name="record-retry"),
+    path("app/records/<int:record_id>/resolve/", log_views.resolve_record, name="record-resolve"),
+    path("app/alerts/", log_views.alerts, name="alerts"),
+    path("app/alerts/<int:alert_id>/", log_views.alert, name="alert"),
     path("app/settings/", account_views.settings_page, name="settings"),
     path("app/settings/save/", account_views.save_settings, name="settings-save"),
     path("app/settings/invite/", account_views.invite, name="invite"),

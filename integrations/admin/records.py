@@ -4,12 +4,9 @@ Runs and records are history: never added, edited or deleted here. Retry, resolv
 "sync again" go through `services.failures` and `services.records`, each after a confirmation.
 """
 
-import json
-import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,32 +14,15 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from unfold.contrib.filters.admin import RangeDateFilter, RelatedDropdownFilter
 
-from ..connectors.http import Redactor
 from ..models import RecordLink, SyncRecord, SyncRun
 from ..models.runs import OpenFailure
 from ..selectors.failures import advice, failure_groups
+from ..selectors.records import SEARCH_HELP, exchanges, search_records
 from ..services import failures
 from ..services.records import CannotSyncAgain, sync_again
 from .badges import badge, status_badge
 from .common import COUNT_CAP, CappedPaginator, HistoryAdmin, TabularInline, confirm, done
 from .filters import AgeFilter, ErrorCodeFilter, FlowFilter, OrganizationFilter
-
-RETURN_REFERENCE = re.compile(r"^\s*(?:r|return)\s*#?\s*(\d+)\s*$", re.IGNORECASE)
-SEARCH_HELP = ("Order number (10001), shipment number (10001-1), return id (R315), customer e-mail or "
-               "ERP document number. Exact match.")
-
-
-def search_records(queryset, term: str):
-    """Exact matches on the indexed columns people know a record by: each lookup is an index seek,
-    so a search costs the same on a million records. An e-mail finds the customer's invoices too."""
-    term = term.strip().lstrip("#").strip()
-    if not term:
-        return queryset
-    if "@" in term:
-        return queryset.filter(customer_email=term.lower())
-    if match := RETURN_REFERENCE.match(term):
-        return queryset.filter(object_type="credit_invoice", source_id=match.group(1))
-    return queryset.filter(Q(order_number=term) | Q(source_ref=term) | Q(target_id=term) | Q(source_id=term))
 
 
 class ReasonForm(forms.Form):
@@ -148,23 +128,7 @@ class SyncRecordAdmin(RecordListMixin, HistoryAdmin):
 
     @staticmethod
     def _sections(record) -> list[dict]:
-        """Each exchange pretty-printed (secrets redacted again by key name, should any have slipped)."""
-        redact = Redactor()
-        sections = []
-        requests = record.request if isinstance(record.request, list) else ([record.request] if record.request else [])
-        responses = (record.response if isinstance(record.response, list)
-                     else ([record.response] if record.response else []))
-        for number in range(max(len(requests), len(responses))):
-            sent = requests[number] if number < len(requests) else None
-            got = responses[number] if number < len(responses) else None
-            summary = sent.get("method", "") + " " + sent.get("url", "") if isinstance(sent, dict) else "Exchange"
-            sections.append({
-                "title": f"{number + 1}. {summary.strip() or 'Exchange'}",
-                "status": got.get("status") if isinstance(got, dict) else "",
-                "request": json.dumps(redact(sent), indent=2, ensure_ascii=False, default=str),
-                "response": json.dumps(redact(got), indent=2, ensure_ascii=False, default=str),
-            })
-        return sections
+        return exchanges(record)
 
     def _record(self, record_id):
         return get_object_or_404(SyncRecord.objects.select_related("integration", "run__flow"), pk=record_id)

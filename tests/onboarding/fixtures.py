@@ -66,3 +66,52 @@ def sandbox(live_server, transactional_db, settings):
 
 def link_in(text: str) -> str:
     return re.search(r"https?://\S+", text).group(0)
+
+
+@dataclass
+class Shop:
+    """One shop's objects in the self-service area, built without HTTP: its owner, connections,
+    live integration, orders flow, a failed and an invoiced record, a flow alert and a connection alert."""
+
+    owner: object
+    organization: object
+    integration: object
+    flow: object
+    failed: object
+    invoiced: object
+    alert: object
+    connection_alert: object
+
+    @property
+    def connection(self):
+        return self.integration.target
+
+
+def build_shop(slug: str, company: str, order: str, email: str) -> Shop:
+    from integrations.models import Alert, SyncRecord, SyncRun
+    from tests import factories
+
+    owner, organization = make_owner(email=f"owner@{slug}.example", company=company)
+    source = factories.centra_connection(organization, base_url=f"https://{slug}.centra.test")
+    target = factories.fortnox_connection(organization)
+    integration = factories.integration(source, target, slug=slug)
+    flow = integration.flows.get()
+    run = SyncRun.objects.create(flow=flow, trigger=SyncRun.Trigger.SCHEDULE, status=SyncRun.Status.PARTIAL)
+    failed = SyncRecord.objects.create(
+        run=run, integration=integration, object_type="invoice", source_id=f"{order}1", source_ref=f"{order}-1",
+        status=SyncRecord.Status.FAILED, error_code="unknown_article", order_number=order, customer_email=email,
+        message="Article SOCK900 does not exist in Fortnox.",
+        request=[{"method": "POST", "url": "https://api.fortnox.test/3/invoices",
+                  "headers": {"Authorization": "Bearer secret-access-token"},
+                  "body": {"Invoice": {"CustomerNumber": "17", "YourOrderNumber": order}}}],
+        response=[{"status": 400, "body": {"ErrorInformation": {"message": "Artikel hittades inte", "code": 2000428}}}])
+    invoiced = SyncRecord.objects.create(
+        run=run, integration=integration, object_type="invoice", source_id=f"{order}2", source_ref=f"{order}-2",
+        status=SyncRecord.Status.CREATED, target_id=f"{order[-3:]}7", order_number=order, customer_email=email)
+    alert = Alert.objects.create(kind=Alert.Kind.RECORDS_DEAD, subject=f"flow:{flow.pk}:dead",
+                                 title=f"{flow}: records out of retries", message="1 record(s) failed every retry.",
+                                 flow=flow, integration=integration)
+    connection_alert = Alert.objects.create(kind=Alert.Kind.CONNECTION_UNHEALTHY, subject=f"connection:{target.pk}",
+                                            title=f"{target} refused our access", message="Consent withdrawn.",
+                                            connection=target)
+    return Shop(owner, organization, integration, flow, failed, invoiced, alert, connection_alert)
