@@ -199,6 +199,7 @@ class Runner:
         self.handed_over = False
         self.last_beat = 0.0
         self.beat_lock = threading.Lock()
+        self.probed = False  # has a record of this run been pushed alone yet (see `handle_batch`)
 
     def run(self) -> SyncRun:
         run = open_run(self.flow, self.trigger)
@@ -274,6 +275,12 @@ class Runner:
         done: list[tuple[SourceRecord, Outcome, list]] = []
         with prefetched(self.flow.integration, self.kind.object_type, [r.source_id for r in records]):
             try:
+                if pool is not None and not self.probed:
+                    # A run's first record goes alone: refused access then stops the run at its first
+                    # refusal (no thread runs into it too), and the ERP's registers are read once.
+                    done.append(self.handle(run, records[0]))
+                    self.probed = True
+                    records = records[1:]
                 if pool is None:
                     for record in records:
                         done.append(self.handle(run, record))
