@@ -1,7 +1,8 @@
 """A new owner signs up in Chromium and walks every Get Started step alone, at a desktop width and
 at 390 px: Centra and Fortnox connected, the ERP checklist, markets, flows, bookkeeping, a test sync
-that creates the invoice in the Fortnox sandbox, going live, and the first invoice in /app/. A
-screenshot per step; every request the browser makes stays on the app's origin."""
+that creates the invoice in the Fortnox sandbox, going live, and the first invoice in /app/'s sync log,
+found by its order number and by Fortnox's invoice number. A screenshot per step; every request the
+browser makes stays on the app's origin."""
 
 import re
 from decimal import Decimal
@@ -31,6 +32,7 @@ def _shop(sandbox):  # noqa: F811
                                 lines=[{"sku": "WS200", "quantity": 2, "unit_price": Decimal("149"),
                                         "original_price": Decimal("149"), "tax_percent": Decimal(25)}])
     centra.create_shipment(order)
+    return order
 
 
 def _worker_runs_at_once(tasks, **kwargs):
@@ -43,7 +45,7 @@ def _worker_runs_at_once(tasks, **kwargs):
 @pytest.mark.parametrize("width", [1366, 390])
 def test_new_owner_signs_up_and_walks_every_step_to_invoices_in_fortnox(browser, sandbox, width,  # noqa: F811
                                                                          monkeypatch):
-    _shop(sandbox)
+    order = _shop(sandbox)
     monkeypatch.setattr(queue, "async_chain", _worker_runs_at_once)
     browser.clear_cookies()  # the session-wide browser may hold the other width's login
     page = browser.new_page()
@@ -126,6 +128,24 @@ def test_new_owner_signs_up_and_walks_every_step_to_invoices_in_fortnox(browser,
     page.wait_for_url(re.compile(r".*/app/$"))
     assert page.get_by_text("is live").first.is_visible()
     shot("09-app-live")
+
+    # The first invoice, found in the shop's own sync log by its order number and by Fortnox's number.
+    invoice = Invoice.objects.get(tenant=sandbox.tenant)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sync log").click()
+    page.fill("#id_q", str(order.number))
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(rf".*/app/log/\?.*q={order.number}"))
+    row = page.get_by_role("row").filter(has_text=f"Invoice {order.number}-1")
+    assert row.get_by_text(str(invoice.document_number), exact=True).is_visible()
+    shot("10-app-log-first-invoice")
+    page.fill("#id_q", str(invoice.document_number))
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(rf".*/app/log/\?.*q={invoice.document_number}"))
+    page.get_by_role("link", name=f"Invoice {order.number}-1").click()
+    page.wait_for_url(re.compile(r".*/app/records/\d+/$"))
+    shot("11-app-record-first-invoice")
+    page.locator("details.exchange summary").filter(has_text="/3/invoices").first.click()  # what was sent
+    assert page.get_by_text(f'"YourOrderNumber": "{order.number}"').first.is_visible()
     page.close()
 
     foreign = [url for url in requested if not url.startswith(sandbox.url)]

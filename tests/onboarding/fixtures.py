@@ -99,8 +99,8 @@ def build_shop(slug: str, company: str, order: str, email: str) -> Shop:
     run = SyncRun.objects.create(flow=flow, trigger=SyncRun.Trigger.SCHEDULE, status=SyncRun.Status.PARTIAL)
     failed = SyncRecord.objects.create(
         run=run, integration=integration, object_type="invoice", source_id=f"{order}1", source_ref=f"{order}-1",
-        status=SyncRecord.Status.FAILED, error_code="unknown_article", order_number=order, customer_email=email,
-        message="Article SOCK900 does not exist in Fortnox.",
+        status=SyncRecord.Status.FAILED, error_code="unknown_sku", order_number=order, customer_email=email,
+        message="SKU SOCK900 has no article in Fortnox.",
         request=[{"method": "POST", "url": "https://api.fortnox.test/3/invoices",
                   "headers": {"Authorization": "Bearer secret-access-token"},
                   "body": {"Invoice": {"CustomerNumber": "17", "YourOrderNumber": order}}}],

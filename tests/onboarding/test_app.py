@@ -75,8 +75,8 @@ def test_sync_log_never_finds_another_shops_order(client, shop):
 
 def test_record_page_shows_what_was_sent_the_answer_and_the_advice_without_the_token(client, shop):
     page = client.get(reverse("onboarding:record", args=[shop.failed.pk])).content.decode()
-    assert "unknown_article" in page
-    assert "What to do:" in page
+    assert "unknown_sku" in page
+    assert "What to do:</strong> An order line&#x27;s SKU has no article in the ERP." in page
     assert "Artikel hittades inte" in page  # what Fortnox answered
     assert "YourOrderNumber" in page  # what we sent
     assert "secret-access-token" not in page
@@ -136,7 +136,7 @@ def test_a_viewer_reads_the_log_and_the_record_but_is_offered_no_change(client, 
                            organization=shop.organization)
     client.force_login(viewer)
     page = client.get(reverse("onboarding:record", args=[shop.failed.pk])).content.decode()
-    assert "unknown_article" in page
+    assert "unknown_sku" in page
     assert reverse("onboarding:record-retry", args=[shop.failed.pk]) not in page
     assert "Sync now" not in client.get(reverse("onboarding:home")).content.decode()
 
