@@ -57,7 +57,7 @@ def run_wizard_test_task(flow_id: int) -> str:
     if flow is None:
         return f"flow {flow_id} is not a draft's enabled flow: nothing to test"
     try:
-        run = run_flow(flow, SyncRun.Trigger.WIZARD)
+        run = run_flow(flow, SyncRun.Trigger.WIZARD, only_requested=True)  # just what the owner chose
     except RunInProgress:
         return f"{flow} is already running"
     return f"{flow}: {run.status} {run.summary}"

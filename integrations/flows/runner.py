@@ -189,10 +189,11 @@ class Runner:
     so one shop's backlog holds a worker for one slice at a time, not for the whole backlog."""
 
     def __init__(self, flow: Flow, trigger: str, *, full: bool = False,
-                 progress: Callable[[Outcome], None] | None = None):
+                 progress: Callable[[Outcome], None] | None = None, only_requested: bool = False):
         self.flow = flow
         self.trigger = trigger
         self.full = full
+        self.only_requested = only_requested  # the records asked for by id, and no incremental pass
         self.progress = progress or (lambda outcome: None)
         self.totals: Counter = Counter()
         self.unflushed: Counter = Counter()
@@ -222,7 +223,7 @@ class Runner:
                 self.flush(run)
             webhooks.mark_processed(self.flow, [source_id for source_id, _ in pending],
                                     received_before=run.started_at)
-            for batch in self.batches(pool is not None):
+            for batch in () if self.only_requested else self.batches(pool is not None):
                 self.handle_batch(run, batch.records, pool)
                 self.flow.cursor = self.kind.checkpoint(batch)
                 self.flow.save(update_fields=["cursor"])
@@ -389,9 +390,12 @@ class Runner:
         return run
 
 
-def run_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL, *, full: bool = False, progress=None) -> SyncRun:
-    """Run `flow` once. The run's `handed_over` says it stopped at its time slice with more to do."""
-    runner = Runner(flow, trigger, full=full, progress=progress)
+def run_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL, *, full: bool = False, progress=None,
+             only_requested: bool = False) -> SyncRun:
+    """Run `flow` once. The run's `handed_over` says it stopped at its time slice with more to do.
+    `only_requested`: handle just the records asked for by id (a test sync of chosen shipments),
+    leaving the incremental pass and its cursor to the scheduled runs."""
+    runner = Runner(flow, trigger, full=full, progress=progress, only_requested=only_requested)
     run = runner.run()
     run.handed_over = runner.handed_over
     return run

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations import queue
-from integrations.models import Flow, Integration, SyncRun
+from integrations.models import Flow, Integration, SyncRecord, SyncRun
 from mappings.models import Bookkeeping, OssAccount
 from onboarding.models import Wizard
 from sandbox.centra import services as centra
@@ -183,6 +183,26 @@ def test_a_failed_test_record_shows_its_code_advice_and_the_step_that_fixes_it(c
     assert "unknown_sku" in fragment
     assert f'href="{reverse("onboarding:wizard-prepare")}"' in fragment
     assert "Next: go live" not in fragment
+    assert "Go live anyway" in fragment  # a failed record stays in the sync log; it does not hold the shop back
+    assert "test" in Wizard.objects.get(pk=connected.pk).done
+
+
+def test_a_test_sync_creates_only_the_shipments_the_owner_chose(client, sandbox, connected):
+    _through_flows(client)
+    client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
+    page = client.get(reverse("onboarding:wizard-test")).content.decode()
+    chosen = page.split('name="shipments" value="')[1].split('"')[0]
+    other = centra.create_shipment(centra.create_order(  # changed just now: an incremental pass would read it
+        sandbox.store, email="other@example.com", country_code="SE",
+        lines=[{"sku": "SOCK900", "quantity": 1, "unit_price": Decimal("100"), "original_price": Decimal("100"),
+                "tax_percent": Decimal(25)}]))
+
+    client.post(reverse("onboarding:wizard-test"), {"shipments": [chosen]})
+
+    references = list(Invoice.objects.filter(tenant=sandbox.tenant).values_list("external_invoice_reference1",
+                                                                                 flat=True))
+    assert references == [f"centra-shipment-{chosen}"]
+    assert not SyncRecord.objects.filter(source_id=str(other.pk)).exists()  # not even read
 
 
 def test_go_live_shows_the_webhook_and_switches_the_draft_to_live_from_the_exclusion_date(
