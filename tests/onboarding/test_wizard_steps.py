@@ -233,3 +233,11 @@ def test_go_live_refuses_a_backfill_before_the_exclusion_date(client, sandbox, c
     assert answer.status_code == 400
     assert "start the backfill on or after it" in answer.content.decode()
     assert Integration.objects.get(pk=connected.integration_id).status == Integration.Status.DRAFT
+
+
+@pytest.mark.parametrize(("value", "shown"), [(Decimal("10"), "10"), (Decimal("20"), "20"), (Decimal("5.50"), "5.5"),
+                                              (Decimal("2.000"), "2")])
+def test_quantities_and_vat_rates_read_as_people_write_them(value, shown):
+    from onboarding.templatetags.owners import number
+
+    assert number(value) == shown
