@@ -99,7 +99,8 @@ def test_gunicorn_serves_the_admin_login_and_its_static_files(site, tmp_path):
         assert css.headers["Content-Type"].startswith("text/css")
         assert css.headers["Content-Encoding"] == "gzip"  # WhiteNoise's precompressed copy
         assert "immutable" in css.headers["Cache-Control"]  # hashed name: cached forever
-        assert "{" in css.text  # the stylesheet itself, not an error page
+        collected = tmp_path / "static" / stylesheet.removeprefix("/static/")
+        assert css.text == collected.read_text()  # the file collectstatic wrote, not an error page
 
         plain_http = requests.get(f"{base}/admin/login/", timeout=5, allow_redirects=False)
         assert plain_http.status_code == 301
