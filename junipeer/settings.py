@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums", "integrations.api.schema.add_error_responses",
+        "integrations.api.schema.portable_integer_bounds",
     ],
 }
 

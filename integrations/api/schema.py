@@ -58,3 +58,32 @@ def add_error_responses(result, generator, request, public):
                 responses.setdefault(status, {"description": description, "content": ref})
             responses["429"]["headers"] = retry_after
     return result
+
+
+# The largest value each database can store in a positive integer column: what Django's model fields
+# publish as `maximum` depends on the backend (SQLite 2**63-1; PostgreSQL 2**31-1 or 2**15-1).
+DATABASE_MAXIMA = {2**63 - 1, 2**31 - 1, 2**15 - 1}
+
+
+def portable_integer_bounds(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the schema is the same on every supported database.
+
+    A model's positive integer field publishes `minimum: 0` and its column's maximum, which differs
+    by backend; that maximum is dropped (the API's validators still enforce the column's range with a
+    400). Bounds the API declares itself (ids: 1 to 2**63-1) have a minimum of 1 and are kept.
+    """
+    def walk(node):
+        if isinstance(node, dict):
+            if (node.get("type", "integer") == "integer" and node.get("minimum") == 0  # (an enum's has no type)
+                    and node.get("maximum") in DATABASE_MAXIMA):
+                node.pop("maximum")
+                if node.get("format") == "int64":
+                    node.pop("format")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
+    return result

@@ -1,6 +1,8 @@
 """Runs and records of one integration; open failures, alerts and reconciliation reports across all
 the caller's shops; the error catalog. Retry and resolve go through `services.failures`."""
 
+from datetime import UTC
+
 import django_filters
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -31,10 +33,23 @@ from .serializers import (
 SEARCHED = ("source_ref", "source_id", "source_parent", "target_id", "order_number", "customer_email")
 
 
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment, compared in UTC: any offset a caller writes (+16:46 included, which
+    PostgreSQL cannot store) is the same instant in UTC."""
+
+    def filter(self, qs, value):
+        if value is None or value.tzinfo is None:
+            return super().filter(qs, value)
+        try:
+            return super().filter(qs, value.astimezone(UTC))
+        except OverflowError:  # before year 1 in UTC: every record is after it, none before it
+            return qs if self.lookup_expr.startswith("gt") else qs.none()
+
+
 class RunFilter(django_filters.FilterSet):
     flow = django_filters.ChoiceFilter(field_name="flow__kind", choices=Flow.Kind.choices)
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = MomentFilter(field_name="started_at", lookup_expr="gte")
+    started_before = MomentFilter(field_name="started_at", lookup_expr="lt")
 
     class Meta:
         model = SyncRun
@@ -61,8 +76,8 @@ class RecordFilter(django_filters.FilterSet):
                                                                     "not resolved)")
     flow = django_filters.ChoiceFilter(field_name="run__flow__kind", choices=Flow.Kind.choices)
     run = django_filters.NumberFilter(method="filter_run", label="A run id of this integration")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
     search = django_filters.CharFilter(method="filter_search", max_length=200,
                                        label="An order or shipment number, an e-mail, an ERP document number, an id")
 

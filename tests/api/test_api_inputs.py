@@ -196,3 +196,13 @@ def test_a_page_size_outside_1_to_200_is_400(shops, page_size):
 
     assert answer.status_code == 400
     assert list(fields(answer)) == ["page_size"]
+
+
+@pytest.mark.parametrize("moment", ["0706-12-21T18:47:31+16:46", "0001-01-01T00:00:00+01:00",
+                                    "9999-12-31T23:59:59-10:00"])
+def test_a_moment_with_any_offset_filters_runs_without_a_server_error(moment, agency):
+    client, _, ours = agency
+
+    for name in ("started_after", "started_before"):
+        answer = client.get(f"/api/v1/integrations/{ours.slug}/runs/", {name: moment})
+        assert answer.status_code == 200, answer.content
