@@ -13,6 +13,8 @@ the domain only holds the registry.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from string import Formatter
+from urllib.parse import quote
 
 from .errors import SyncError
 
@@ -78,6 +80,24 @@ class ConnectorDescriptor:
     # Accounts come from posting groups, not per row: the integration maps booking situations and VAT
     # rates to the ERP's posting groups (mappings.models.PostingGroupMapping), and invoices carry them.
     posting_groups: bool = False
+    # Where people open a document in the system's own web pages: what it is ("order", "invoice",
+    # "credit_invoice", ...) -> a URL template over {base_url}, {auth_url}, the connection's non-secret
+    # credentials (e.g. {tenant}) and {number}. Templates marked best-known are not documented by the system.
+    document_urls: Mapping[str, str] = field(default_factory=dict)
+
+    def document_url(self, what: str, **values) -> str:
+        """The web page of one document, or "" when the system has none or a value is missing.
+
+        Addresses ({base_url}, {auth_url}) go in as they are (without a trailing slash); every other
+        value is URL-quoted, so a number can never change the address it is put into."""
+        template = self.document_urls.get(what, "")
+        names = {name for _, name, _, _ in Formatter().parse(template) if name}
+        if not template or any(not str(values.get(name) or "").strip() for name in names):
+            return ""
+        return template.format_map({
+            name: str(values[name]).rstrip("/") if name.endswith("_url") else quote(str(values[name]).strip(), safe="")
+            for name in names
+        })
 
     @property
     def required_credentials(self) -> tuple[str, ...]:

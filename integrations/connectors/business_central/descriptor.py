@@ -59,4 +59,12 @@ BUSINESS_CENTRAL = register(ConnectorDescriptor(
     },
     keeps_tokens=True,
     posting_groups=True,
+    # The web client's documented URL form (?page=<page id>&filter=...): posted sales invoice 132, posted
+    # credit memo 134, customer card 21, item card 30; the company is the user's own unless they switch.
+    document_urls={
+        "invoice": "https://businesscentral.dynamics.com/{tenant}/{environment}/?page=132&filter=%27No.%27%20IS%20%27{number}%27",
+        "credit_invoice": "https://businesscentral.dynamics.com/{tenant}/{environment}/?page=134&filter=%27No.%27%20IS%20%27{number}%27",
+        "customer": "https://businesscentral.dynamics.com/{tenant}/{environment}/?page=21&filter=%27No.%27%20IS%20%27{number}%27",
+        "article": "https://businesscentral.dynamics.com/{tenant}/{environment}/?page=30&filter=%27No.%27%20IS%20%27{number}%27",
+    },
 ))

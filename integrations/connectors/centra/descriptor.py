@@ -30,4 +30,6 @@ CENTRA = register(ConnectorDescriptor(
     ),
     build=build,
     default_base_url="https://<brand>.centra.com",
+    # Best-known: the AMS order page on the store's own host (not in Centra's public docs).
+    document_urls={"order": "{base_url}/ams/order?order={number}"},
 ))

@@ -53,6 +53,12 @@ FORTNOX = register(ConnectorDescriptor(
             "stock": ("article",),
         },
     ),
+    # Best-known: the web app's pages on the OAuth host (apps.fortnox.se); fortnox.md documents the API only.
+    # A credit invoice is an invoice in Fortnox (CreditInvoiceReference set), with the same page.
+    document_urls={
+        "invoice": "{auth_url}/fs/fs/invoice/{number}", "credit_invoice": "{auth_url}/fs/fs/invoice/{number}",
+        "customer": "{auth_url}/fs/fs/customer/{number}", "article": "{auth_url}/fs/fs/article/{number}",
+    },
     # Fortnox's field lengths (fortnox.md §7), for mappings' `truncate` and the preview's warnings.
     field_limits={
         "Invoice.YourOrderNumber": 30, "Invoice.YourReference": 50, "Invoice.OurReference": 50,
