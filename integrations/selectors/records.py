@@ -61,6 +61,26 @@ def link_of(record: SyncRecord) -> RecordLink | None:
                                      source_id=record.source_id).first()
 
 
+def _url_values(connection) -> dict:
+    """What a descriptor's URL templates may use: the addresses and the non-secret credentials."""
+    system = connection.system
+    public = {name: value for name, value in (connection.credentials or {}).items()
+              if name not in system.secret_credentials}
+    return {**public, "base_url": connection.base_url, "auth_url": connection.auth_url or system.default_auth_url}
+
+
+def document_links(record: SyncRecord) -> dict[str, str]:
+    """The record's Centra order and ERP document in those systems' own web pages ("" when unknown),
+    built from the connector descriptors: the console names no system itself."""
+    integration = record.integration
+    source, target = integration.source, integration.target
+    return {
+        "source": source.system.document_url("order", **{**_url_values(source), "number": record.order_number}),
+        "erp": target.system.document_url(record.object_type,
+                                           **{**_url_values(target), "number": record.target_id}),
+    }
+
+
 def exchanges(record: SyncRecord) -> list[dict]:
     """Each exchange pretty-printed (secrets redacted again by key name, should any have slipped)."""
     redact = Redactor()

@@ -1,6 +1,10 @@
 """Links to a record's documents in the systems' own web pages come from the connector descriptors."""
 
+import pytest
+
 from integrations.domain.registry import descriptor
+from integrations.models import SyncRecord, SyncRun
+from tests import factories
 
 
 def test_a_fortnox_invoice_page_is_built_on_the_connections_web_host():
@@ -30,3 +34,22 @@ def test_a_missing_value_or_unknown_document_gives_no_link():
 def test_a_number_cannot_change_the_address_it_is_put_into():
     url = descriptor("fortnox").document_url("invoice", auth_url="https://apps.fortnox.se", number="1/../x?y=1#z")
     assert url == "https://apps.fortnox.se/fs/fs/invoice/1%2F..%2Fx%3Fy%3D1%23z"
+
+
+@pytest.mark.django_db
+def test_the_record_page_links_to_the_centra_order_and_the_erp_document(admin_client):
+    org = factories.organization("links")
+    integration = factories.integration(factories.centra_connection(org), factories.fortnox_connection(org))
+    run = SyncRun.objects.create(flow=integration.flows.get(kind="orders"), trigger="schedule")
+    created = SyncRecord.objects.create(run=run, integration=integration, object_type="invoice", source_id="7",
+                                        source_ref="10001-1", order_number="10001", status="created", target_id="42")
+    failed = SyncRecord.objects.create(run=run, integration=integration, object_type="invoice", source_id="8",
+                                       source_ref="10002-1", order_number="10002", status="failed",
+                                       error_code="unknown_sku")
+
+    page = admin_client.get(f"/admin/integrations/syncrecord/{created.pk}/change/").content.decode()
+    assert 'href="https://shop.centra.test/ams/order?order=10001"' in page
+    assert 'href="https://apps.fortnox.test/fs/fs/invoice/42"' in page
+    page = admin_client.get(f"/admin/integrations/syncrecord/{failed.pk}/change/").content.decode()
+    assert 'href="https://shop.centra.test/ams/order?order=10002"' in page
+    assert "erp-document-link" not in page  # no document yet, so nothing to open
