@@ -13,6 +13,9 @@ Each table has its own setting (days; 0 keeps it forever) and its own rule for w
   was gone could be invoiced again.
 - Webhook events still waiting to be processed are never purged; handled ones go by arrival.
 - Alerts go by when they were resolved (open ones stay); reconciliation reports by their day.
+- The partner API's remembered answers to Idempotency-Key requests go a day after they were given
+  (RETENTION_IDEMPOTENCY_KEYS_DAYS): a client's retries come within minutes, and a key seen again
+  after that is a new request.
 - django-q2's task results: `tasks.py` adds that rule (only it speaks django-q2).
 
 Every rule clears or deletes at most RETENTION_BATCH_SIZE rows per statement, each batch its own
@@ -33,7 +36,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Alert, ReconciliationReport, SyncRecord, SyncRun, WebhookEvent
+from .models import Alert, IdempotentRequest, ReconciliationReport, SyncRecord, SyncRun, WebhookEvent
 from .queue import task_results
 from .retries import open_failures
 
@@ -137,6 +140,10 @@ def _reports(cutoff: datetime, now: datetime) -> QuerySet:
     return ReconciliationReport.objects.filter(day__lt=timezone.localdate(cutoff))
 
 
+def _idempotent_requests(cutoff: datetime, now: datetime) -> QuerySet:
+    return IdempotentRequest.objects.filter(created_at__lt=cutoff)
+
+
 def _task_results(cutoff: datetime, now: datetime) -> QuerySet:
     """django-q2's stored results (successes and failures), by when the task stopped."""
     return task_results(cutoff)
@@ -160,6 +167,7 @@ def engine_rules() -> list[Rule]:
         Rule("webhook events", "RETENTION_WEBHOOK_EVENTS_DAYS", _webhook_events),
         Rule("resolved alerts", "RETENTION_ALERTS_DAYS", _alerts),
         Rule("reconciliation reports", "RETENTION_REPORTS_DAYS", _reports),
+        Rule("idempotency keys", "RETENTION_IDEMPOTENCY_KEYS_DAYS", _idempotent_requests),
         Rule("task results", "RETENTION_TASK_RESULTS_DAYS", _task_results),
         Rule("login log", "RETENTION_LOGIN_LOG_DAYS", _login_logs),
         Rule("failed login log", "RETENTION_LOGIN_LOG_DAYS", _login_failures),

@@ -318,6 +318,8 @@ RETENTION_ALERTS_DAYS = env.int("RETENTION_ALERTS_DAYS", default=90)  # counted 
 RETENTION_REPORTS_DAYS = env.int("RETENTION_REPORTS_DAYS", default=400)  # reconciliation reports, by their day
 RETENTION_TASK_RESULTS_DAYS = env.int("RETENTION_TASK_RESULTS_DAYS", default=30)  # django-q2 successes/failures
 RETENTION_LOGIN_LOG_DAYS = env.int("RETENTION_LOGIN_LOG_DAYS", default=90)  # django-axes login logs (personal data)
+# Partner API answers kept for Idempotency-Key replays (a day: a client's retries come within minutes).
+RETENTION_IDEMPOTENCY_KEYS_DAYS = env.int("RETENTION_IDEMPOTENCY_KEYS_DAYS", default=1)
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 RETENTION_CRON = env("RETENTION_CRON", default="15 3 * * *")
 # Webhook calls accepted per integration (requests/seconds); more answer 429 with Retry-After.

@@ -52,22 +52,27 @@ class PartnerApiView:
 
     # --- idempotency ----------------------------------------------------------------------------
     def idempotency(self, request):
+        """Honour Idempotency-Key on every POST, whoever calls: a key belongs to the API key that sent
+        it, or to the person (token or session) who sent it without one, so callers never collide."""
         key = request.headers.get(IDEMPOTENCY_HEADER)
-        api_key = api_key_of(request)
-        if request.method != "POST" or not key or api_key is None:
+        if request.method != "POST" or not key:
             return None
         if len(key) > 255:
             raise refused("An Idempotency-Key is at most 255 characters.", "invalid",
                           {IDEMPOTENCY_HEADER: ["At most 255 characters."]})
+        api_key = api_key_of(request)
+        if api_key is None and not request.user.is_authenticated:
+            return None  # refused before any view runs (401): nothing to remember
+        caller = {"api_key": api_key} if api_key is not None else {"api_key": None, "user": request.user}
         fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode(),
                                                  request._request.body])).hexdigest()
-        earlier = IdempotentRequest.objects.filter(api_key=api_key, key=key).first()
+        earlier = IdempotentRequest.objects.filter(key=key, **caller).first()
         if earlier is not None:
             if earlier.fingerprint != fingerprint:
                 raise conflict("This Idempotency-Key was used with another request: use a new key for a new request.",
                                "idempotency_key_reused")
             raise _Replay(Response(earlier.body, status=earlier.status_code, headers={"Idempotent-Replayed": "true"}))
-        return api_key, key, fingerprint
+        return caller, key, fingerprint
 
     # --- DRF hooks ------------------------------------------------------------------------------
     def initial(self, request, *args, **kwargs):
@@ -83,9 +88,9 @@ class PartnerApiView:
     def finalize_response(self, request, response, *args, **kwargs):
         idempotent = getattr(self, "_idempotent", None)
         if idempotent and response.status_code < 500 and response.status_code != 429:
-            api_key, key, fingerprint = idempotent
+            caller, key, fingerprint = idempotent
             # get_or_create: when the same key's twin finished first, its answer stands
-            IdempotentRequest.objects.get_or_create(api_key=api_key, key=key, defaults={
+            IdempotentRequest.objects.get_or_create(key=key, **caller, defaults={
                 "fingerprint": fingerprint, "status_code": response.status_code, "body": response.data})
         return super().finalize_response(request, response, *args, **kwargs)
 

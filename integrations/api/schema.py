@@ -52,7 +52,9 @@ def add_error_responses(result, generator, request, public):
                 operation.setdefault("parameters", []).append({
                     "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string",
                                                                                              "maxLength": 255},
-                    "description": "Same key and body again: the first answer again. Same key, other body: 409."})
+                    "description": "Same key and body again: the first answer again (header Idempotent-Replayed), "
+                                   "nothing done twice. Same key, other body: 409. Keys are the caller's own (an "
+                                   "API key's, or a person's) and kept for a day."})
             responses = operation.setdefault("responses", {})
             for status, description in statuses.items():
                 responses.setdefault(status, {"description": description, "content": ref})

@@ -4,7 +4,6 @@ the caller's shops; the error catalog. Retry and resolve go through `services.fa
 from datetime import UTC
 
 import django_filters
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 
 from ..domain.errors import CATALOG
 from ..models import Alert, Flow, ReconciliationReport, SyncRecord, SyncRun
+from ..selectors.records import SEARCH_HELP, search_records
 from ..services import failures
 from .base import ID_PATTERN, PartnerApiView
 from .errors import not_found, refused
@@ -29,8 +29,6 @@ from .serializers import (
     SyncRecordSerializer,
     SyncRunSerializer,
 )
-
-SEARCHED = ("source_ref", "source_id", "source_parent", "target_id", "order_number", "customer_email")
 
 
 class MomentFilter(django_filters.IsoDateTimeFilter):
@@ -78,8 +76,7 @@ class RecordFilter(django_filters.FilterSet):
     run = django_filters.NumberFilter(method="filter_run", label="A run id of this integration")
     created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
     created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
-    search = django_filters.CharFilter(method="filter_search", max_length=200,
-                                       label="An order or shipment number, an e-mail, an ERP document number, an id")
+    search = django_filters.CharFilter(method="filter_search", max_length=200, label=SEARCH_HELP)
 
     class Meta:
         model = SyncRecord
@@ -97,14 +94,8 @@ class RecordFilter(django_filters.FilterSet):
         return queryset.filter(run_id=int(value))
 
     def filter_search(self, queryset, name, value):
-        fields = {f.name for f in SyncRecord._meta.get_fields()}
-        condition = Q()
-        for field in SEARCHED:
-            if field in fields:
-                condition |= Q(**{f"{field}__iexact": value.strip()})
-        if "@" in value and "customer_email" not in fields:
-            condition |= Q(message__icontains=value.strip())
-        return queryset.filter(condition)
+        """The console's and /app/'s search (exact, indexed): one number finds the same records everywhere."""
+        return search_records(queryset, value)
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(

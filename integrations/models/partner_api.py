@@ -60,9 +60,14 @@ class ApiKey(models.Model):
 
 
 class IdempotentRequest(models.Model):
-    """The first answer to a POST sent with an Idempotency-Key, replayed when the same key comes again."""
+    """The first answer to a POST sent with an Idempotency-Key, replayed when the same caller sends
+    the same key again. A key is the caller's own: an API key's, or (token or session) a person's.
+    Kept for RETENTION_IDEMPOTENCY_KEYS_DAYS (integrations/retention.py)."""
 
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                help_text="The API key that sent it; empty when a person sent it by token or session.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+", help_text="The person who sent it without an API key.")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="Hash of the method, path and body it answered.")
     status_code = models.PositiveSmallIntegerField()
@@ -70,7 +75,13 @@ class IdempotentRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["api_key", "key"], name="idempotentrequest_unique_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="idempotentrequest_unique_key"),
+            models.UniqueConstraint(fields=["user", "key"], condition=Q(api_key__isnull=True),
+                                    name="idempotentrequest_unique_user_key"),
+            models.CheckConstraint(condition=Q(api_key__isnull=False) | Q(user__isnull=False),
+                                   name="idempotentrequest_has_caller"),
+        ]
         indexes = [models.Index(fields=["created_at"], name="idempotentrequest_created")]
 
     def __str__(self):
