@@ -34,12 +34,20 @@ def _recipients(alert: Alert) -> dict[str, list[str]]:
     return {"staff": sorted(emails), "shop": shop}
 
 
-def _link(alert: Alert, audience: str) -> str:
-    """Where the mail sends its reader: the alert's page in the shop's own area for the shop (the
-    console is for staff only), the console's alerts for staff."""
+def _links(alert: Alert, audience: str) -> str:
+    """Where the mail sends its reader. The shop's contact cannot open the console: its mail links
+    to the alert in the shop's own area and, for a connection, to the page there that reconnects
+    it. Staff get the console's alerts and the connection's staff reconnect link."""
     if audience == "shop":
-        return f"{settings.SITE_URL}{reverse('onboarding:alert', args=[alert.pk])}"
-    return f"{settings.SITE_URL}/admin/integrations/alert/"
+        links = [f"See {settings.SITE_URL}{reverse('onboarding:alert', args=[alert.pk])}"]
+        if alert.connection_id:
+            path = reverse("onboarding:connection", args=[alert.connection_id])
+            links.append(f"Fix the connection: {settings.SITE_URL}{path}")
+    else:
+        links = [f"See {settings.SITE_URL}{reverse('admin:integrations_alert_changelist')}"]
+        if alert.connection_id:
+            links.append(f"Fix the connection: {reconnect_url(alert.connection)}")
+    return "\n".join(links)
 
 
 def _mail(alert: Alert) -> None:
@@ -47,7 +55,7 @@ def _mail(alert: Alert) -> None:
         if not recipients:
             continue
         try:
-            send_mail(f"[Junipeer] {alert.title}", f"{alert.message}\n\nSee {_link(alert, audience)}", None,
+            send_mail(f"[Junipeer] {alert.title}", f"{alert.message}\n\n{_links(alert, audience)}", None,
                       recipients)
         except Exception:  # a mail outage must not hide the alert itself, which is already stored
             logger.exception("could not e-mail alert %s", alert.pk)
@@ -119,11 +127,12 @@ def reconnect_url(connection: Connection) -> str:
 
 
 def access_advice(connection: Connection) -> str:
-    """What to do when `connection` refuses our access, with the link that does it."""
+    """What to do when `connection` refuses our access. No link: the alert is read by staff and by
+    the shop, who fix it in different places; each reader's mail and page carry their own."""
     label = connection.system.label
     if connection.system.auth == OAUTH2:
-        return f"Reconnect {label} (the shop approves Junipeer again in {label}): {reconnect_url(connection)}"
-    return f"Enter a new {label} API token on the connection: {reconnect_url(connection)}"
+        return f"Reconnect {label} (the shop approves Junipeer again in {label})."
+    return f"Enter a new {label} API token on the connection."
 
 
 def connection_health_changed(connection: Connection, healthy: bool, message: str, code: str = "") -> None:

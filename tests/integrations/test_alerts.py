@@ -63,6 +63,27 @@ def test_refused_access_is_one_connection_alert_not_one_per_run(world, staff):
     assert len(mail.outbox) == 1
 
 
+def test_refused_access_mails_each_reader_the_place_where_they_can_reconnect(world, staff, settings):
+    """The shop's contact cannot open the console: its mail leads to the connection in its own area;
+    staff get the console's reconnect link. The stored alert carries no link, since both read it."""
+    world.integration.organization.contact_email = "owner@shop.example"
+    world.integration.organization.save()
+    world.ship(world.order(("COAT", 1, "1500")))
+    kill_fortnox_access(world)
+
+    run_flow(world.flow)
+
+    [alert] = Alert.objects.filter(resolved_at__isnull=True)
+    to_shop = next(message for message in mail.outbox if message.to == ["owner@shop.example"])
+    to_staff = next(message for message in mail.outbox if message.to == ["ops@junipeer.test"])
+    target = world.integration.target_id
+    assert "Reconnect Fortnox" in alert.message
+    assert "http" not in alert.message
+    assert f"Fix the connection: {settings.SITE_URL}/app/connections/{target}/" in to_shop.body
+    assert "/admin/" not in to_shop.body
+    assert f"{settings.SITE_URL}/connections/{target}/reconnect/" in to_staff.body
+
+
 def test_refused_connection_pauses_its_flows_until_it_answers_again(world, staff):
     world.ship(world.order(("COAT", 1, "1500")))
     kill_fortnox_access(world)

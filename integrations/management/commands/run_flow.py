@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from integrations.alerts import access_advice, refusing_connections
+from integrations.alerts import access_advice, reconnect_url, refusing_connections
 from integrations.flows.runner import RunInProgress, run_flow
 from integrations.models import Flow, Integration, SyncRun
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             self.stderr.write(f"run {run.pk} failed [{run.error_code}]: {run.error_message}")
             for connection in refusing_connections(run):
                 self.stderr.write(f"{connection} refused our access: every flow using it is paused and no record "
-                                  f"was marked failed. {access_advice(connection)}")
+                                  f"was marked failed. {access_advice(connection)} {reconnect_url(connection)}")
         elif run.failed:
             self.stderr.write(f"run {run.pk}: {run.failed} record(s) failed; see the sync log in the admin.")
         self.stdout.write(run.summary)
