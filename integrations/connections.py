@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from . import partner_events
 from .connectors.centra import CentraClient
 from .connectors.ratelimit import shared_limiter
 from .domain.erp import ERP
@@ -137,11 +138,17 @@ def mark_health(connection: Connection, healthy: bool, message: str = "", code: 
     from .alerts import connection_health_changed
 
     health = Connection.Health.HEALTHY if healthy else Connection.Health.UNHEALTHY
-    Connection.objects.filter(pk=connection.pk).update(
-        health=health, health_message=message[:2000], last_checked_at=timezone.now()
-    )
+    fields = {"health": health, "health_message": message[:2000], "last_checked_at": timezone.now()}
+    # Turning unhealthy is told to the shop's partner once (not at every failing check): only the
+    # check whose update finds the connection not yet unhealthy raises the event.
+    turned_unhealthy = not healthy and Connection.objects.filter(pk=connection.pk).exclude(
+        health=Connection.Health.UNHEALTHY).update(**fields)
+    if not turned_unhealthy:
+        Connection.objects.filter(pk=connection.pk).update(**fields)
     connection.health = health
     connection.health_message = message[:2000]
+    if turned_unhealthy:
+        partner_events.connection_unhealthy(connection, message, code)
     connection_health_changed(connection, healthy, message, code)
 
 

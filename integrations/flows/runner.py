@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from mappings.services import unmapped_required
 
-from .. import webhooks
+from .. import partner_events, webhooks
 from ..alerts import after_run
 from ..connections import centra_client, check_connection, erp_for
 from ..domain.errors import ACCESS_REFUSED, SyncError
@@ -351,6 +351,7 @@ class Runner:
             if seen_before:
                 earlier.filter(source_id__in=seen_before).update(superseded=True)
             SyncRecord.objects.bulk_create(rows)
+            partner_events.records_failed(integration, rows)  # bulk_create sends no post_save
 
     def beat_if_due(self, run: SyncRun) -> None:
         """Beat at most every `beat_interval()`: often enough for the stale-run check, not per record."""
@@ -377,7 +378,7 @@ class Runner:
     def finish(self, run: SyncRun, status: str, code: str = "", message: str = "") -> SyncRun:
         self.flush(run)
         # An abandoned run keeps that status: whoever resumed its work owns the outcome.
-        SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+        finished = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
             status=status, finished_at=timezone.now(), error_code=code, error_message=message[:5000]
         )
         if code in AUTH_CODES:
@@ -386,6 +387,8 @@ class Runner:
             check_connection(self.flow.integration.source)
             check_connection(self.flow.integration.target)
         run.refresh_from_db()
+        if finished and run.status == SyncRun.Status.FAILED:
+            partner_events.run_failed(run)  # once: only the worker that finished the run gets here
         after_run(run)
         return run
 

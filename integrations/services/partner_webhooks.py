@@ -1,6 +1,7 @@
 """Outgoing webhooks for partners: run failed, record failed (a new open failure), connection
-unhealthy, alert opened. Each event becomes one delivery per subscribed webhook, stored first and
-sent from the queue, signed with the webhook's secret, retried on a backoff, every try logged.
+unhealthy, alert opened. Each event becomes one delivery per subscribed webhook, stored first
+(integrations/partner_events.py) and sent from the queue, signed with the webhook's secret,
+retried on a backoff, every try logged.
 
 Signature: header `Junipeer-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, so a
 receiver checks the body and refuses replays older than a few minutes.
@@ -11,11 +12,9 @@ import hmac
 import json
 import secrets
 import time
-import uuid
 from datetime import timedelta
 
 import requests
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -23,12 +22,13 @@ from django.utils import timezone
 from .. import audit
 from ..connectors.urlsafety import GuardedAdapter, UrlPolicy
 from ..models import Alert, PartnerWebhook, PartnerWebhookDelivery, SyncRecord
-from ..queue import enqueue_partner_delivery
+from ..partner_events import emit, partner_of, records_failed
 
 SIGNATURE_HEADER = "Junipeer-Signature"
 BACKOFF_SECONDS = [30, 120, 600, 1800, 7200, 21600]
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 TIMEOUT_SECONDS = 10
+CLAIM_SECONDS = 3 * TIMEOUT_SECONDS  # a worker that died mid-try leaves the delivery due again after this
 
 
 def new_secret() -> str:
@@ -57,20 +57,6 @@ def sign(secret: str, body: bytes, now: int | None = None) -> str:
     return f"t={stamp},v1={digest}"
 
 
-def emit(partner_id: int | None, event: str, data: dict) -> int:
-    """Store one delivery per webhook of the partner that wants `event`; queued once committed."""
-    if partner_id is None:
-        return 0
-    webhooks = [w for w in PartnerWebhook.objects.filter(partner_id=partner_id, active=True) if w.wants(event)]
-    for webhook in webhooks:
-        event_id = uuid.uuid4().hex
-        payload = {"id": event_id, "event": event, "created_at": timezone.now().isoformat(), "data": data}
-        delivery = PartnerWebhookDelivery.objects.create(webhook=webhook, event=event, event_id=event_id,
-                                                         payload=payload, next_attempt_at=timezone.now())
-        transaction.on_commit(lambda pk=delivery.pk: enqueue_partner_delivery(pk))
-    return len(webhooks)
-
-
 def guarded_session() -> requests.Session:
     """Partners type these URLs: every hop is checked like any outbound call (no private hosts)."""
     session = requests.Session()
@@ -81,11 +67,16 @@ def guarded_session() -> requests.Session:
 
 
 def deliver(delivery_id: int, *, session: requests.Session | None = None) -> str:
-    """One try of one delivery; a failure is scheduled again on the backoff until out of tries."""
-    delivery = PartnerWebhookDelivery.objects.select_related("webhook").filter(
-        pk=delivery_id, status=PartnerWebhookDelivery.Status.PENDING).first()
-    if delivery is None:
+    """One try of one delivery, if it is due; a failure is scheduled again on the backoff until out
+    of tries. The try is claimed first (its next attempt moved past the call's timeout), so the task
+    queued for it and the minute sweep of due deliveries never both send it."""
+    now = timezone.now()
+    claimed = PartnerWebhookDelivery.objects.filter(
+        pk=delivery_id, status=PartnerWebhookDelivery.Status.PENDING, next_attempt_at__lte=now,
+    ).update(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+    if not claimed:
         return "nothing to deliver"
+    delivery = PartnerWebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(delivery.webhook.secret["secret"], body),
                "Junipeer-Event": delivery.event, "Junipeer-Delivery": delivery.event_id}
@@ -114,37 +105,23 @@ def due_deliveries(now=None):
                                                  next_attempt_at__lte=now or timezone.now())
 
 
-# --- what happens in the engine, turned into events -----------------------------------------------
-
-ALERT_EVENTS = {Alert.Kind.RUN_FAILED: PartnerWebhook.Event.RUN_FAILED,
-                Alert.Kind.CONNECTION_UNHEALTHY: PartnerWebhook.Event.CONNECTION_UNHEALTHY}
-
-
-def _partner_of_alert(alert: Alert) -> int | None:
-    owner = alert.integration or alert.connection or (alert.flow.integration if alert.flow else None)
-    return owner.organization.partner_id if owner is not None else None
-
+# --- what is stored one by one, turned into events (the engine raises the rest: partner_events) ----
 
 @receiver(post_save, sender=Alert, dispatch_uid="partner_webhooks_alert")
 def alert_opened(sender, instance: Alert, created: bool, **kwargs):
+    """alert.opened only: a failed run and an unhealthy connection are their own events, raised when
+    they happen (an alert opens once for many failed runs, and not at all for some)."""
     if not created:
         return
-    partner = _partner_of_alert(instance)
-    data = {"alert": {"id": instance.pk, "kind": instance.kind, "title": instance.title, "message": instance.message},
-            "integration": instance.integration.slug if instance.integration else None,
-            "connection": instance.connection_id, "flow": instance.flow.kind if instance.flow else None}
-    emit(partner, PartnerWebhook.Event.ALERT_OPENED, data)
-    if instance.kind in ALERT_EVENTS:
-        emit(partner, ALERT_EVENTS[instance.kind], data)
+    owner = instance.integration or instance.connection or (instance.flow.integration if instance.flow else None)
+    emit(partner_of(owner.organization_id) if owner is not None else None, PartnerWebhook.Event.ALERT_OPENED, {
+        "alert": {"id": instance.pk, "kind": instance.kind, "title": instance.title, "message": instance.message},
+        "integration": instance.integration.slug if instance.integration else None,
+        "connection": instance.connection_id, "flow": instance.flow.kind if instance.flow else None})
 
 
 @receiver(post_save, sender=SyncRecord, dispatch_uid="partner_webhooks_record")
 def record_failed(sender, instance: SyncRecord, created: bool, **kwargs):
-    """A new open failure: the first failed attempt of a source record (repeats are the same failure)."""
-    if not created or instance.status != SyncRecord.Status.FAILED or instance.attempts != 1:
-        return
-    integration = instance.integration
-    emit(integration.organization.partner_id, PartnerWebhook.Event.RECORD_FAILED, {
-        "integration": integration.slug, "record": {
-            "id": instance.pk, "object_type": instance.object_type, "source_id": instance.source_id,
-            "source_ref": instance.source_ref, "error_code": instance.error_code, "message": instance.message}})
+    """A record saved on its own (the runner writes its batches in bulk and raises theirs itself)."""
+    if created:
+        records_failed(instance.integration, [instance])

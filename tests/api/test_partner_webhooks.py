@@ -9,6 +9,7 @@ import pytest
 import requests
 import responses
 from django.test import override_settings
+from django.utils import timezone
 
 from integrations.models import Alert, PartnerWebhookDelivery, SyncRecord, SyncRun
 from integrations.services import partner_webhooks
@@ -72,15 +73,21 @@ def test_a_refused_delivery_is_retried_on_a_backoff_then_marked_failed(registere
     fail_a_record(ours)
     delivery = PartnerWebhookDelivery.objects.get()
 
+    def when_due():
+        PartnerWebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        return partner_webhooks.deliver(delivery.pk, session=requests.Session())
+
     with responses.RequestsMock() as mock:
         mock.post(HOOK, status=500)
-        outcomes = [partner_webhooks.deliver(delivery.pk, session=requests.Session())
-                    for _ in range(partner_webhooks.MAX_ATTEMPTS)]
+        first = partner_webhooks.deliver(delivery.pk, session=requests.Session())
+        too_early = partner_webhooks.deliver(delivery.pk, session=requests.Session())
+        rest = [when_due() for _ in range(partner_webhooks.MAX_ATTEMPTS - 1)]
+        calls = len(mock.calls)
 
     delivery.refresh_from_db()
-    assert outcomes[0] == "pending"
-    assert outcomes[-1] == "failed"
-    assert delivery.attempts == partner_webhooks.MAX_ATTEMPTS
+    assert (first, too_early) == ("pending", "nothing to deliver")  # the next try waits for its backoff
+    assert rest[-1] == "failed"
+    assert calls == delivery.attempts == partner_webhooks.MAX_ATTEMPTS
     assert delivery.last_error == "Answered HTTP 500."
 
 
