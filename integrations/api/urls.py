@@ -1,10 +1,10 @@
 """The partner API v1 under /api/v1/: resources, the OpenAPI schema, Swagger UI and Redoc."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import hooks, integrations, keys, mappings, oauth, setup, views
+from . import docs, hooks, integrations, keys, mappings, oauth, setup, views
 
 router = SimpleRouter()
 router.register("keys", keys.ApiKeyViewSet, basename="api-key")
@@ -37,5 +37,6 @@ urlpatterns = [
     path("oauth/callback/", oauth.callback, name="api-oauth-callback"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("redoc/", docs.RedocView.as_view(url_name="schema"), name="redoc"),
+    path("redoc/redoc.standalone.js", docs.redoc_script, name="redoc-bundle"),
 ]
