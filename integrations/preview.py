@@ -1,4 +1,5 @@
-"""Dry run: the exact documents a flow would send for one source record, without sending them."""
+"""Dry run: the exact documents a flow would send for one source record, without sending them,
+with the saved mappings or with someone's unsaved edit of them (applied in memory, never saved)."""
 
 from mappings.centra import (
     MappingContext,
@@ -7,7 +8,7 @@ from mappings.centra import (
     customer_source_id,
     invoice_from_shipment,
 )
-from mappings.services import invoice_booking
+from mappings.services import MappingSet, invoice_booking
 
 from .connections import centra_client, erp_for
 from .connectors.centra import CentraEvents
@@ -18,18 +19,48 @@ from .models import Flow
 UNKNOWN_CUSTOMER = "(matched or created when pushed)"
 
 
-def preview(flow: Flow, source_id: str) -> dict:
-    """{"documents": {...}} as the ERP would receive them, or {"error": ..., "advice": ...}."""
+def preview(flow: Flow, source_id: str, mappings: MappingSet | None = None) -> dict:
+    """{"documents": {...}} as the ERP would receive them, or {"error": ..., "advice": ...};
+    `mappings` in place of the saved field mappings and value maps."""
     integration = flow.integration
     source = centra_client(integration.source)
     erp = erp_for(integration.target)
-    mapping = MappingContext.load(integration, flow.kind)
+    mapping = MappingContext.load(integration, flow.kind, mappings)
     try:
         documents = _documents(flow, source, erp, mapping, str(source_id).strip())
     except SyncError as exc:
         entry = describe(exc.code)
         return {"error": exc.code, "message": exc.message, "advice": entry.advice}
     return {"documents": documents}
+
+
+def preview_unsaved(flow: Flow, source_id: str, field_mappings, value_map_entries) -> dict:
+    """The preview with mapping rows as edited on the page, not as saved: the rows (model instances
+    that may be unsaved) are applied in memory; nothing is written. "changes" lists each document
+    field whose value the edit changes (path, saved value, edited value), so a reader sees the
+    edit's effect without comparing two documents by eye."""
+    rows = [row for row in field_mappings if row.flow_kind == flow.kind]
+    edited = preview(flow, source_id, MappingSet.of(flow.integration, rows, value_map_entries))
+    if "documents" in edited:
+        saved = preview(flow, source_id)
+        edited["changes"] = _differences(saved.get("documents") or {}, edited["documents"])
+    return edited
+
+
+def _flatten(value, path: str = "") -> dict:
+    if isinstance(value, dict):
+        return {key: leaf for name, item in value.items()
+                for key, leaf in _flatten(item, f"{path}.{name}" if path else str(name)).items()}
+    if isinstance(value, list):
+        return {key: leaf for index, item in enumerate(value)
+                for key, leaf in _flatten(item, f"{path}[{index}]").items()}
+    return {path: value}
+
+
+def _differences(saved: dict, edited: dict) -> list[tuple[str, object, object]]:
+    before, after = _flatten(saved), _flatten(edited)
+    paths = list(before) + [path for path in after if path not in before]
+    return [(path, before.get(path), after.get(path)) for path in paths if before.get(path) != after.get(path)]
 
 
 def _customer_number(flow, customer) -> str:

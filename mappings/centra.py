@@ -61,8 +61,10 @@ class MappingContext:
     posting_groups: PostingGroups | None = None  # an ERP that books by posting groups (Business Central)
 
     @classmethod
-    def load(cls, integration, flow_kind: str) -> "MappingContext":
-        return cls(MappingSet.for_flow(integration, flow_kind), bookkeeping_for(integration),
+    def load(cls, integration, flow_kind: str, mappings: MappingSet | None = None) -> "MappingContext":
+        """`mappings` replaces the saved field mappings and value maps (a preview of an unsaved edit)."""
+        return cls(mappings if mappings is not None else MappingSet.for_flow(integration, flow_kind),
+                   bookkeeping_for(integration),
                    oss_accounts_by_country(OssAccount.objects.filter(integration=integration)),
                    posting_groups_of(integration))
 

@@ -37,8 +37,9 @@ class FieldMapping(models.Model):
     def clean(self):
         if self.transform and self.transform not in TRANSFORMS:
             raise ValidationError({"transform": f"Unknown transform {self.transform!r}."})
-        if not self.source_path and self.transform not in ("default", "constant"):
-            raise ValidationError({"source_path": "Give a source path, or use the constant/default transform."})
+        if not self.source_path and self.transform not in ("default", "constant", "template"):
+            raise ValidationError({"source_path": "Give a source path, or use the constant, default or template "
+                                                  "transform."})
 
 
 class ValueMapEntry(models.Model):

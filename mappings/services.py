@@ -1,9 +1,10 @@
 """Applying an integration's field mappings and value maps; installing presets; go-live checks."""
 
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from integrations.domain.errors import SyncError
 from integrations.domain.registry import descriptor
@@ -33,12 +34,16 @@ class MappingSet:
     @classmethod
     def for_flow(cls, integration, flow_kind: str) -> "MappingSet":
         install_preset(integration, flow_kind)
-        rules = [
-            Rule(m.target, m.source_path, m.transform, m.argument)
-            for m in FieldMapping.objects.filter(integration=integration, flow_kind=flow_kind)
-        ]
+        return cls.of(integration, FieldMapping.objects.filter(integration=integration, flow_kind=flow_kind),
+                      ValueMapEntry.objects.filter(integration=integration))
+
+    @classmethod
+    def of(cls, integration, field_mappings, value_map_entries) -> "MappingSet":
+        """A set from the rows given, saved or not: a preview maps with someone's unsaved edit this way,
+        through the same rules a run applies."""
+        rules = [Rule(m.target, m.source_path, m.transform, m.argument) for m in field_mappings]
         value_maps: dict[str, dict[str, str]] = defaultdict(dict)
-        for entry in ValueMapEntry.objects.filter(integration=integration):
+        for entry in value_map_entries:
             value_maps[entry.map_name][entry.source_value] = entry.target_value
         return cls(rules, dict(value_maps), dict(descriptor(integration.target.kind).field_limits))
 
@@ -115,8 +120,13 @@ def posting_groups_of(integration) -> PostingGroups | None:
 
 
 def keep_booking(link, snapshot: dict) -> None:
-    """Keep an invoice's booking snapshot with its record link, for its credit invoices."""
-    InvoiceBooking.objects.update_or_create(link=link, defaults={"snapshot": snapshot})
+    """Keep an invoice's booking snapshot with its record link, for its credit invoices: one INSERT,
+    or an UPDATE when an earlier attempt kept one and died before linking."""
+    try:
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+            InvoiceBooking.objects.create(link=link, snapshot=snapshot)
+    except IntegrityError:
+        InvoiceBooking.objects.filter(link=link).update(snapshot=snapshot)
 
 
 def invoice_booking(link) -> dict | None:

@@ -2,8 +2,6 @@
 people take on them (run now, export one or many, pause/resume, check, reconcile), each confirmed
 and carried out by `services.runs`."""
 
-import json
-
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -14,13 +12,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from unfold.decorators import action
 
-from ..connectors.http import Redactor
 from ..crypto import mask
 from ..domain.errors import SyncError
 from ..domain.registry import OAUTH2
 from ..forms import ConnectionForm, credential_names
 from ..models import Connection, Flow, Integration, Membership, Organization, Partner
-from ..preview import preview
 from ..selectors.progress import flow_progress
 from ..services import runs
 from ..webhooks import regenerate_token, webhook_url
@@ -34,6 +30,7 @@ from .mappings import (
     PostingGroupsInline,
     ValueMapEntryInline,
 )
+from .previews import PREVIEWABLE, flow_preview_view, mapping_preview_view
 
 SESSION_TOTALS = "console_backfill_totals"  # flow id -> (records counted before confirming, started at)
 
@@ -274,35 +271,7 @@ class FlowAdmin(ConsoleAdmin):
 
     def preview_view(self, request, pk):
         """The documents a flow would send for one record, by the number people see (nothing is sent)."""
-        flow = self._flow(pk)
-        reference = request.GET.get("source_id", "").strip()
-        result, source_id = {}, reference
-        if reference:
-            source_id = self._source_id(flow, reference)
-            result = preview(flow, source_id) if source_id else {
-                "error": "not_found", "message": f"Nothing in Centra is called {reference}.",
-                "advice": "Give an order number (10001), a shipment number (10001-1) or a return id (R315)."}
-        context = {
-            **self.admin_site.each_context(request), "flow": flow, "source_id": reference, "result": result,
-            "source_label": "Order number, shipment number (10001-1) or return id (R315)",
-            "documents_json": json.dumps(Redactor()(result.get("documents")), indent=2, ensure_ascii=False,
-                                         default=str),
-            "title": f"Preview {flow}", "opts": self.opts,
-        }
-        return TemplateResponse(request, "admin/integrations/flow/preview.html", context)
-
-    @staticmethod
-    def _source_id(flow, reference: str) -> str:
-        """A shipment or return id from what people type; ids pass through unchanged."""
-        if flow.kind not in (Flow.Kind.ORDERS, Flow.Kind.REFUNDS) or (reference.isdigit() and "-" not in reference
-                                                                          and flow.kind == Flow.Kind.REFUNDS):
-            return reference
-        try:
-            plan = runs.find_export(flow.integration, reference)
-        except (runs.NothingToExport, SyncError):
-            return reference if reference.isdigit() else ""
-        ids = plan.records.get(flow.kind) or []
-        return ids[0] if ids else ""
+        return flow_preview_view(self, request, self._flow(pk))
 
 
 @admin.register(Integration)
@@ -323,6 +292,8 @@ class IntegrationAdmin(ConsoleAdmin):
     fieldsets = [(None, {"fields": ["organization", "name", "slug", "source", "target", "status", "sync_from",
                                     "webhook_address"]})]
     actions_detail = ["export_one_action", "pause_action", "reconcile_action", "webhook_action"]
+    # On the mapping tabs: preview one record with the edits on the page before saving them.
+    change_form_after_template = "admin/integrations/integration/mapping_preview_form.html"
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -331,6 +302,8 @@ class IntegrationAdmin(ConsoleAdmin):
             path("<int:pk>/pause/", view(self.pause_view), name="integrations_integration_pause"),
             path("<int:pk>/reconcile/", view(self.reconcile_view), name="integrations_integration_reconcile"),
             path("<int:pk>/webhook/", view(self.webhook_view), name="integrations_integration_webhook"),
+            path("<int:pk>/mapping-preview/", view(self.mapping_preview),
+                 name="integrations_integration_mapping_preview"),
             *super().get_urls(),
         ]
 
@@ -366,6 +339,15 @@ class IntegrationAdmin(ConsoleAdmin):
     @action(description="New webhook URL", url_path="new-webhook")
     def webhook_action(self, request, object_id):
         return self.webhook_view(request, object_id)
+
+    def mapping_preview(self, request, pk):
+        return mapping_preview_view(self, request, self._integration(pk))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["preview_flows"] = sorted(obj.flows.filter(kind__in=PREVIEWABLE),
+                                              key=lambda flow: PREVIEWABLE.index(flow.kind))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def export_view(self, request, pk):
         """Sync one order, shipment or return now: first what it means, then the export."""
