@@ -10,6 +10,7 @@ from integrations import queue, tasks
 from integrations.flows.runner import run_flow
 from integrations.models import Flow, Integration, SyncRecord, SyncRun
 from sandbox import demo
+from sandbox.centra.models import Store
 from sandbox.fortnox import services as fortnox
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,6 +46,9 @@ def test_seed_demo_command_queues_the_first_sync_in_dependency_order(live_server
     assert "admin / junipeer-demo" in out
     assert "customers -> orders -> refunds" in out
     assert get_broker().queue_size() >= 1
+    # what a new shop types in the wizard's first step, printed where `make run` shows it
+    token = Store.objects.get(slug="demo").api_token
+    assert f"{live_server.url}/sandbox/centra/demo and its API token {token}" in out
 
 
 def test_demo_refunds_credit_the_returned_goods_after_the_orders_run(live_server):
