@@ -14,7 +14,7 @@ from ..links import get_link
 from ..models import Flow, SyncRecord
 from .base import REFETCH_CHUNK, Outcome, SourceRecord, chunked
 from .centra_changes import CentraSourcedFlow, ChangeSource
-from .invoicing import push_invoice
+from .invoicing import likely_customer_key, push_invoice
 
 TRIGGERS = {"return_completed", "return_created"}
 
@@ -55,15 +55,24 @@ class RefundsFlow(CentraSourcedFlow):
         for chunk in chunked(sorted(wanted, key=int), REFETCH_CHUNK):
             yield from (r for r in self.records(self.source.returns_by_id(chunk)) if r.source_id in wanted)
 
+    def links_to_read(self, records):
+        returns = [record.data["return"] for record in records]
+        shipments = {str(ret["shipment"].get("id", "")) for ret in returns if isinstance(ret.get("shipment"), dict)}
+        shipments.discard("")
+        customers = {likely_customer_key(ret.get("order")) for ret in returns} - {None}
+        return {**super().links_to_read(records), "invoice": sorted(shipments), "customer": sorted(customers)}
+
     def process(self, record: SourceRecord) -> Outcome:
         ret = record.data["return"]
         link = get_link(self.context.integration, self.object_type, record.source_id)
         if link and link.is_linked:
             return Outcome(SyncRecord.Status.SKIPPED, link.target_id, "Credit invoice already made.")
-        shipment_id = str((ret.get("shipment") or {}).get("id", ""))
+        shipment = ret.get("shipment") or {}
+        shipment_id = str(shipment.get("id", ""))
         original = get_link(self.context.integration, "invoice", shipment_id)
         if not (original and original.is_linked):
             raise SyncError("original_invoice_missing",
-                            f"Return {record.source_id}: shipment {shipment_id} has no invoice yet.")
+                            f"Return R{record.source_id}: shipment {shipment.get('number') or shipment_id} "
+                            "has no invoice from this integration yet.")
         credit = credit_invoice_from_return(ret, self.mapping, original.target_id, invoice_booking(original))
         return push_invoice(self.context, self.erp, credit, object_type=self.object_type, source_id=record.source_id)

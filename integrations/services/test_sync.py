@@ -78,14 +78,30 @@ def candidates(integration, how_many: int = HOW_MANY) -> list[Candidate]:
     returns = sorted(centra.all_pages(centra.returns_page, since), key=lambda r: int(r["id"]))[-how_many:]
     if returns:
         mapping = MappingContext.load(integration, Flow.Kind.REFUNDS)
+        invoiced_here = {c.source_id for c in found if not c.error}
         for ret in returns:
-            shipment_id = str((ret.get("shipment") or {}).get("id") or "")
-            link = get_link(integration, "invoice", shipment_id)
-            original = link.target_id if link and link.is_linked else f"(invoice of shipment {shipment_id})"
             candidate = Candidate(Flow.Kind.REFUNDS, str(ret["id"]), f"R{ret['id']}", None, "")
-            found.append(_fill(candidate, integration, erp,
-                               partial(credit_invoice_from_return, ret, mapping, original, invoice_booking(link))))
+            found.append(_fill(candidate, integration, erp, partial(_credit, integration, ret, mapping, invoiced_here)))
     return found
+
+
+def _credit(integration, ret, mapping, invoiced_here: set[str]):
+    """The credit invoice a return would become. It credits an invoice of this integration: one
+    already made, or one this test makes; otherwise the refunds flow would refuse it, so the preview
+    says so instead of showing a credit that would not be created."""
+    shipment = ret.get("shipment") or {}
+    shipment_id = str(shipment.get("id") or "")
+    link = get_link(integration, "invoice", shipment_id)
+    if link and link.is_linked:
+        original = link.target_id
+    elif shipment_id in invoiced_here:
+        original = f"(the invoice of shipment {shipment.get('number') or shipment_id})"
+    else:
+        raise SyncError("original_invoice_missing",
+                        f"Return R{ret['id']} credits shipment {shipment.get('number') or shipment_id}, which "
+                        "was shipped before this test and has no invoice from this integration: its credit "
+                        "invoice is made once that shipment is invoiced (a backfill from its date at go-live).")
+    return credit_invoice_from_return(ret, mapping, original, invoice_booking(link))
 
 
 def _invoice(order, shipment, mapping):

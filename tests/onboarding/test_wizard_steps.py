@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from integrations import queue
 from integrations.models import Flow, Integration, SyncRecord, SyncRun
+from integrations.services import test_sync
 from mappings.models import Bookkeeping, OssAccount
 from onboarding.models import Wizard
 from sandbox.centra import services as centra
+from sandbox.centra.models import Shipment
 from sandbox.fortnox import services as fortnox
 from sandbox.fortnox.models import Currency, Invoice
 
@@ -185,6 +187,28 @@ def test_a_failed_test_record_shows_its_code_advice_and_the_step_that_fixes_it(c
     assert "Next: go live" not in fragment
     assert "Go live anyway" in fragment  # a failed record stays in the sync log; it does not hold the shop back
     assert "test" in Wizard.objects.get(pk=connected.pk).done
+
+
+def test_a_return_of_a_shipment_older_than_the_test_is_shown_as_waiting_for_its_invoice(client, sandbox, connected):
+    """A credit invoice credits an invoice of this integration: the preview credits a shipment the
+    test invoices, and says of an older one (never invoiced here) why no credit would be made."""
+    _through_flows(client)
+    client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
+    [old] = Shipment.objects.filter(order__store=sandbox.store)
+    newest = [centra.create_shipment(centra.create_order(
+        sandbox.store, email=f"c{n}@example.com", country_code="SE",
+        lines=[{"sku": "WS200", "quantity": 1, "unit_price": Decimal("149"), "original_price": Decimal("149"),
+                "tax_percent": Decimal(25)}])) for n in range(test_sync.HOW_MANY)]  # `old` falls out of the test
+    old_return, new_return = (
+        centra.complete_return(centra.create_return(centra.complete_shipment(shipment), [(shipment.lines.get().pk, 1)]))
+        for shipment in (old, newest[-1]))
+
+    page = client.get(reverse("onboarding:wizard-test")).content.decode()
+
+    assert f"Return R{old_return.pk} credits shipment {old.number}, which was shipped before this test" in page
+    errors = {c.reference: c.error for c in test_sync.candidates(connected.integration)}
+    assert errors[f"R{old_return.pk}"] == "original_invoice_missing"
+    assert errors[f"R{new_return.pk}"] == ""  # its shipment is invoiced by this very test
 
 
 def test_a_test_sync_creates_only_the_shipments_the_owner_chose(client, sandbox, connected):
