@@ -50,6 +50,12 @@ class Candidate:
     advice: str = ""
     already: str = ""  # the ERP document it already has
 
+    @property
+    def discounted(self) -> bool:
+        """Whether a row carries a discount: then its sum is not quantity × price, and the preview
+        shows the discount column that explains it."""
+        return any(row.discount_percent for row in self.rows)
+
 
 def _money(value) -> Decimal | None:
     try:

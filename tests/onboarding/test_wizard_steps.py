@@ -211,6 +211,20 @@ def test_a_return_of_a_shipment_older_than_the_test_is_shown_as_waiting_for_its_
     assert errors[f"R{new_return.pk}"] == ""  # its shipment is invoiced by this very test
 
 
+def test_a_discounted_row_shows_its_discount_so_its_sum_adds_up(client, sandbox, connected):
+    _through_flows(client)
+    client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
+    centra.create_shipment(centra.create_order(
+        sandbox.store, email="sale@example.com", country_code="SE",
+        lines=[{"sku": "WS200", "quantity": 1, "unit_price": Decimal("134.10"), "original_price": Decimal("149"),
+                "tax_percent": Decimal(25)}]))
+
+    page = client.get(reverse("onboarding:wizard-test")).content.decode()
+
+    assert page.count("<th>Discount %</th>") == 1  # only the discounted shipment's table has the column
+    assert "<td>149.00</td><td>10</td><td>25</td><td>134.10</td>" in page
+
+
 def test_a_test_sync_creates_only_the_shipments_the_owner_chose(client, sandbox, connected):
     _through_flows(client)
     client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
