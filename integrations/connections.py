@@ -21,12 +21,33 @@ REFRESH_LOCK_SECONDS = 30
 REFRESH_WAIT_SECONDS = 60
 
 
+TOKEN_CREDENTIALS = ("access_token", "refresh_token", "expires_at")
+
+
 def set_credentials(connection: Connection, **values) -> None:
-    """Merge new secret values into a connection's encrypted credentials."""
+    """Merge new secret values into a connection's encrypted credentials. A system whose client fetches
+    its own tokens (client credentials) drops the token it keeps when a credential changes: it was
+    issued for the old ones, and a check with it would pass whatever was typed (a chosen environment or
+    company needs no new token)."""
+    system = descriptor(connection.kind)
     credentials = dict(connection.credentials)
-    credentials.update({k: v for k, v in values.items() if v not in (None, "")})
+    given = {k: v for k, v in values.items() if v not in (None, "")}
+    typed = {f.name for f in system.typed_credentials}
+    changed = any(credentials.get(k) != v for k, v in given.items() if k in typed)
+    credentials.update(given)
+    if changed and system.keeps_tokens:
+        for name in TOKEN_CREDENTIALS:
+            credentials.pop(name, None)
     connection.credentials = credentials
     connection.save(update_fields=["credentials", "updated_at"])
+
+
+def clear_credentials(connection: Connection, *names: str) -> None:
+    """Forget some credentials (e.g. a company chosen in an environment no longer chosen)."""
+    credentials = {k: v for k, v in connection.credentials.items() if k not in names}
+    if credentials != connection.credentials:
+        connection.credentials = credentials
+        connection.save(update_fields=["credentials", "updated_at"])
 
 
 def missing_credentials(connection: Connection) -> list[str]:
@@ -128,6 +149,14 @@ def centra_client(connection: Connection, **options) -> CentraClient:
 def erp_for(connection: Connection, **options) -> ERP:
     """The ERP adapter of an ERP connection, whatever the system: flows speak the ERP port to it."""
     return _build(connection, ERP_ROLE, **options)
+
+
+def chosen_options(connection: Connection, name: str) -> list[tuple[str, str]]:
+    """What credential `name` of the connection can be chosen from (`ChosenField`), listed live by the
+    system with the credentials typed and the choices made so far. Raises a SyncError saying what to fix."""
+    system = descriptor(connection.kind)
+    chosen = next(c for c in system.chosen if c.name == name)
+    return chosen.options(_build(connection, system.role))
 
 
 def mark_health(connection: Connection, healthy: bool, message: str = "", code: str = "") -> None:

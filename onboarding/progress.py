@@ -10,8 +10,15 @@ from django.conf import settings
 from django.db import transaction
 
 from integrations import audit
-from integrations.connections import check_connection, erp_for, set_credentials
-from integrations.domain.registry import ERP, OAUTH2, descriptor, descriptors
+from integrations.connections import (
+    check_connection,
+    chosen_options,
+    clear_credentials,
+    erp_for,
+    set_credentials,
+)
+from integrations.domain.errors import SyncError
+from integrations.domain.registry import ERP, OAUTH2, CredentialField, descriptor, descriptors
 from integrations.models import Connection, Flow, Integration, Organization
 
 from .models import Wizard
@@ -117,6 +124,107 @@ def erp_connection(wizard: Wizard, kind: str) -> Connection:
     wizard.target = connection
     wizard.save(update_fields=["target", "updated_at"])
     return connection
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A credential the owner chooses (`ChosenField`): what the system lists now, and what is chosen."""
+
+    field: CredentialField
+    options: list[tuple[str, str]]
+    value: str  # "" until one of `options` is chosen
+
+
+def save_erp_credentials(wizard: Wizard, kind: str, base_url: str, auth_url: str, values: dict, *,
+                         user=None) -> tuple[bool, str]:
+    """Keep the typed credentials of a token ERP and check them live: a system with nothing to choose
+    is connected at once; one with chosen fields must list the first of them (that is the check), and
+    the step waits for the choices. New credentials forget the choices made with the old ones.
+    (ok, what to tell the owner)."""
+    connection = erp_connection(wizard, kind)
+    before = (connection.base_url, connection.auth_url, dict(connection.credentials))
+    connection.base_url = base_url
+    connection.auth_url = auth_url or connection.auth_url
+    connection.save(update_fields=["base_url", "auth_url", "updated_at"])
+    set_credentials(connection, **values)
+    system = connection.system
+    if not system.chosen:
+        return _connected(wizard, user)
+    if before != (connection.base_url, connection.auth_url, dict(connection.credentials)):
+        clear_credentials(connection, *(c.name for c in system.chosen))
+        _erp_undone(wizard)
+    try:
+        offered = erp_choices(wizard)
+    except SyncError as exc:
+        return False, exc.message
+    audit.record(user, [connection], f"Checked the {system.label} credentials in Get Started.")
+    if len(offered) == len(system.chosen) and offered[-1].value:  # the same credentials, already chosen
+        return _connected(wizard, user)
+    return True, f"{system.label} accepted the credentials: now choose the {_name(offered[-1].field)}."
+
+
+def erp_choices(wizard: Wizard) -> list[Offered]:
+    """The chosen credentials offered so far, each listed live with the typed credentials and the
+    choices before it, up to the first not chosen yet. Raises a SyncError that says what to fix."""
+    connection = wizard.target
+    system = connection.system
+    offered = []
+    for chosen in system.chosen:
+        options = chosen_options(connection, chosen.name)
+        value = str(connection.credentials.get(chosen.name) or "")
+        offered.append(Offered(system.credential(chosen.name), options,
+                               value if value in {v for v, _ in options} else ""))
+        if not offered[-1].value:
+            break
+    return offered
+
+
+def choose_erp(wizard: Wizard, picked: dict, *, user=None) -> tuple[bool, str]:
+    """Keep the owner's choices in order (each one from what was offered). A changed choice forgets
+    the ones after it (a company of another environment), and the next list is offered; once every
+    one is chosen the ERP is checked and the step is done. (ok, what to tell the owner)."""
+    connection = wizard.target
+    system = connection.system
+    names = [c.name for c in system.chosen]
+    for index, name in enumerate(names):
+        if connection.credentials.get(name) != picked.get(name):
+            set_credentials(connection, **{name: picked[name]})
+            clear_credentials(connection, *names[index + 1:])
+            if index + 1 < len(names):
+                _erp_undone(wizard)
+                try:  # the next list, read now: an environment without companies is said at once
+                    erp_choices(wizard)
+                except SyncError as exc:
+                    return False, exc.message
+                return True, f"Now choose the {_name(system.credential(names[index + 1]))}."
+    return _connected(wizard, user)
+
+
+def missing_typed(connection: Connection) -> list[str]:
+    """The typed credentials a connection still lacks (the chosen ones come after these)."""
+    return [f.name for f in connection.system.typed_credentials
+            if f.required and not connection.credentials.get(f.name)]
+
+
+def _name(field: CredentialField) -> str:
+    return field.label.split(" (")[0]
+
+
+def _connected(wizard: Wizard, user) -> tuple[bool, str]:
+    try:
+        ok, message = erp_connected(wizard, user=user)
+    except SyncError as exc:
+        ok, message = False, exc.message
+    if not ok:
+        return False, message
+    return True, f"{wizard.target.system.label} answered: connected to {wizard.facts['erp_company']['name']}."
+
+
+def _erp_undone(wizard: Wizard) -> None:
+    """The ERP is being set up again (new credentials or another environment): the later steps wait."""
+    wizard.done = [s for s in wizard.done if s != "erp"]
+    wizard.facts = {key: value for key, value in wizard.facts.items() if key != "erp_company"}
+    wizard.save(update_fields=["done", "facts", "updated_at"])
 
 
 def erp_connected(wizard: Wizard, *, user=None) -> tuple[bool, str]:

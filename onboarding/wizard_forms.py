@@ -3,9 +3,10 @@
 from django import forms
 from django.utils import timezone
 
+from integrations.domain.money import percent_text
 from integrations.domain.registry import descriptor
 from integrations.models import Integration
-from mappings.models import Bookkeeping, OssAccount
+from mappings.models import Bookkeeping, OssAccount, PostingGroups
 
 
 class CentraForm(forms.Form):
@@ -39,14 +40,13 @@ class ErpChoiceForm(forms.Form):
 
 
 class ErpCredentialsForm(forms.Form):
-    """For an ERP reached with API credentials rather than OAuth2: the descriptor's fields."""
+    """For an ERP reached with API credentials rather than OAuth2: the descriptor's typed fields (the
+    ones chosen from the ERP's own lists come after these are checked: `ErpChoicesForm`)."""
 
     def __init__(self, *args, kind: str, saved=(), **kwargs):
         super().__init__(*args, **kwargs)
         system = descriptor(kind)
-        self.fields["base_url"] = forms.URLField(label=f"{system.label} API address", assume_scheme="https",
-                                                 initial=system.default_base_url)
-        for spec in system.credentials:
+        for spec in system.typed_credentials:
             widget = forms.PasswordInput(render_value=False) if spec.secret else forms.TextInput()
             kept = spec.secret and spec.name in saved
             self.fields[spec.name] = forms.CharField(
@@ -54,6 +54,28 @@ class ErpCredentialsForm(forms.Form):
                 required=spec.required and not kept,
                 help_text="Saved (not shown); leave empty to keep it." if kept else spec.help_text,
             )
+        self.fields["base_url"] = forms.URLField(label=f"{system.label} API address", assume_scheme="https",
+                                                 initial=system.default_base_url)
+        if system.default_auth_url:
+            self.fields["auth_url"] = forms.URLField(
+                label=f"{system.label} sign-in address", assume_scheme="https", initial=system.default_auth_url,
+                help_text="Where access tokens are fetched; leave it as it is unless you were told otherwise.")
+
+
+class ErpChoicesForm(forms.Form):
+    """What the ERP listed once the credentials were checked (e.g. environment, then company): one
+    select per offered choice (`progress.Offered`), never typed."""
+
+    def __init__(self, *args, offered=(), label="", **kwargs):
+        super().__init__(*args, **kwargs)
+        for choice in offered:
+            name = choice.field.label.split(" (")[0]
+            self.fields[choice.field.name] = forms.ChoiceField(
+                label=f"{label} {choice.field.label}", initial=choice.value,
+                choices=[("", f"Choose the {name}")] + list(choice.options),
+                error_messages={"required": f"Choose the {name} from the list.",
+                                "invalid_choice": f"{label} does not list this {name} (any more): choose one "
+                                                  "from the list."})
 
 
 class MarketsForm(forms.Form):
@@ -141,6 +163,87 @@ def oss_formset(integration, data=None):
     """One row per (country, VAT rate): a reduced rate is a row of its own."""
     factory = forms.inlineformset_factory(Integration, OssAccount, form=OssRowForm, extra=2, can_delete=True)
     return factory(data, instance=integration, prefix="oss")
+
+
+SITUATIONS = (("domestic", "Domestic sales"), ("eu_reverse_charge", "EU businesses with a VAT number (reverse charge)"),
+              ("eu_home_vat", "EU consumers while OSS is off (home VAT)"), ("export", "Buyers outside the EU"))
+EXTRA_ROWS = 2
+
+
+class PostingGroupsStepForm(forms.Form):
+    """Bookkeeping by posting groups (an ERP whose descriptor says `posting_groups`): each booking
+    situation to a VAT business posting group, each OSS country too, and each VAT rate Centra charges
+    to a VAT product posting group, chosen from the company's own groups (`listed`)."""
+
+    def __init__(self, *args, instance: PostingGroups, listed: dict, system: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance, self.system = instance, system
+        business, product = listed.get("vat_business", []), listed.get("vat_product", [])
+        for name, label in SITUATIONS:
+            self.fields[name] = self._group(business, getattr(instance, name), label)
+        self.oss_count = len(instance.oss or {}) + EXTRA_ROWS
+        for i, (country, code) in enumerate(self._rows(sorted((instance.oss or {}).items()))):
+            self.fields[f"oss_country_{i}"] = forms.CharField(
+                label="Country", required=False, initial=country,
+                widget=forms.TextInput(attrs={"maxlength": 2, "size": 3, "autocapitalize": "characters"}))
+            self.fields[f"oss_group_{i}"] = self._group(business, code, "VAT business posting group")
+        rates = sorted((instance.vat_products or {}).items(), key=lambda pair: -float(pair[0]))
+        self.rate_count = len(rates) + EXTRA_ROWS
+        for i, (rate, code) in enumerate(self._rows(rates)):
+            self.fields[f"rate_{i}"] = forms.DecimalField(label="VAT %", required=False, min_value=0, max_value=100,
+                                                          decimal_places=2, initial=rate)
+            self.fields[f"rate_group_{i}"] = self._group(product, code, "VAT product posting group")
+
+    @staticmethod
+    def _rows(pairs):
+        return list(pairs) + [("", "")] * EXTRA_ROWS
+
+    def _group(self, listed, current: str, label: str) -> forms.ChoiceField:
+        choices = [("", "— not mapped —")] + [(code, f"{code} — {name}" if name else code) for code, name in listed]
+        if current and current not in {code for code, _ in listed}:
+            choices.append((current, f"{current} (not in {self.system})"))
+        return forms.ChoiceField(label=label, choices=choices, required=False, initial=current)
+
+    def oss_rows(self):
+        return [(self[f"oss_country_{i}"], self[f"oss_group_{i}"]) for i in range(self.oss_count)]
+
+    def rate_rows(self):
+        return [(self[f"rate_{i}"], self[f"rate_group_{i}"]) for i in range(self.rate_count)]
+
+    def situations(self):
+        return [self[name] for name, _ in SITUATIONS]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.oss, self.vat_products = {}, {}
+        for i in range(self.oss_count):
+            country, group = (cleaned.get(f"oss_country_{i}") or "").strip().upper(), cleaned.get(f"oss_group_{i}")
+            if country and (len(country) != 2 or not country.isalpha()):
+                self.add_error(f"oss_country_{i}", "Give the country's two-letter ISO code, e.g. DE.")
+            elif country and not group:
+                self.add_error(f"oss_group_{i}", f"Choose the VAT business posting group of OSS sales to {country}.")
+            elif group and not country:
+                self.add_error(f"oss_country_{i}", "Give the country this posting group is for.")
+            elif country:
+                self.oss[country] = group
+        for i in range(self.rate_count):
+            rate, group = cleaned.get(f"rate_{i}"), cleaned.get(f"rate_group_{i}")
+            if rate is not None and not group:
+                self.add_error(f"rate_group_{i}",
+                               f"Choose the VAT product posting group of {percent_text(rate)} % VAT.")
+            elif group and rate is None:
+                self.add_error(f"rate_{i}", "Give the VAT rate this posting group is for.")
+            elif rate is not None:
+                self.vat_products[percent_text(rate)] = group
+        return cleaned
+
+    def save(self) -> PostingGroups:
+        for name, _ in SITUATIONS:
+            setattr(self.instance, name, self.cleaned_data[name])
+        self.instance.oss, self.instance.vat_products = self.oss, self.vat_products
+        self.instance.clean()
+        self.instance.save()
+        return self.instance
 
 
 class GoLiveForm(forms.Form):

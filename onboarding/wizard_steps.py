@@ -15,14 +15,14 @@ from django.utils.dateparse import parse_datetime
 from integrations.domain.errors import SyncError, describe
 from integrations.models import Flow
 from integrations.services import golive, prepare, test_sync
-from integrations.services.bookkeeping import read_bookkeeping_defaults
+from integrations.services.bookkeeping import posting_group_choices, read_bookkeeping_defaults
 from integrations.services.markets import centra_markets
 from integrations.services.webhook_check import last_webhook, webhook_setup
-from mappings.services import bookkeeping_for
+from mappings.services import bookkeeping_for, posting_groups_of
 
 from . import progress
 from .access import member_required, owner_for_post, owner_required
-from .wizard_forms import BookkeepingForm, FlowsForm, GoLiveForm, MarketsForm, oss_formset
+from .wizard_forms import BookkeepingForm, FlowsForm, GoLiveForm, MarketsForm, PostingGroupsStepForm, oss_formset
 from .wizard_views import _guard, _page, _step_url
 
 # Which step fixes a failed test record, by error code prefix (the rest: the ERP step's checklist).
@@ -142,15 +142,37 @@ def bookkeeping_step(request):
         except SyncError as exc:
             messages.warning(request, f"Could not read the ERP's default accounts: {exc.message}")
     form = BookkeepingForm(_posted(request), instance=bookkeeping)
-    rows = oss_formset(integration, _posted(request))
-    if request.method == "POST" and form.is_valid() and rows.is_valid():
+    # An ERP that books by posting groups gets them mapped, from the chosen company's own groups,
+    # in place of OSS sales accounts; the other ERPs get the OSS account rows.
+    groups, rows = _posting_groups_form(request, integration), None
+    if groups is None:
+        rows = oss_formset(integration, _posted(request))
+    extra = groups if groups is not None else rows
+    if request.method == "POST" and form.is_valid() and extra.is_valid():
         with transaction.atomic():
             form.save()
-            rows.save()
+            extra.save()
         progress.mark_done(wizard, "bookkeeping")
         return redirect("onboarding:wizard-test")
-    return _page(request, wizard, "bookkeeping", {"form": form, "rows": rows, "sales_fields": SALES_FIELDS},
-                 status=400 if form.errors or rows.total_error_count() else 200)
+    failed = form.errors or (groups.errors if groups is not None else rows.total_error_count())
+    return _page(request, wizard, "bookkeeping", {"form": form, "rows": rows, "groups": groups,
+                                                  "sales_fields": SALES_FIELDS}, status=400 if failed else 200)
+
+
+def _posting_groups_form(request, integration):
+    """The posting-group mapping with the company's groups read live, or None when the ERP books by
+    row accounts. Groups that cannot be read leave the saved codes choosable, with a warning."""
+    mapping = posting_groups_of(integration)
+    if mapping is None:
+        return None
+    try:
+        listed = posting_group_choices(integration)
+    except SyncError as exc:
+        listed = {}
+        messages.warning(request, f"Could not read the posting groups from {integration.target.system.label}: "
+                                  f"{exc.message}")
+    return PostingGroupsStepForm(_posted(request), instance=mapping, listed=listed,
+                                 system=integration.target.system.label)
 
 
 @owner_for_post

@@ -9,14 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from integrations import reconnect
-from integrations.connections import set_credentials
 from integrations.domain.errors import SyncError
 from integrations.domain.registry import OAUTH2, descriptor
 from integrations.services.centra_check import check_centra
 
 from . import progress
 from .access import member_required, owner_for_post
-from .wizard_forms import CentraForm, ErpChoiceForm, ErpCredentialsForm
+from .wizard_forms import CentraForm, ErpChoiceForm, ErpChoicesForm, ErpCredentialsForm
 
 
 def _step_url(slug):
@@ -86,30 +85,54 @@ def erp(request):
     systems = progress.erp_systems()
     chosen = wizard.target.kind if wizard.target else (systems[0].kind if len(systems) == 1 else None)
     kind = request.POST.get("kind") or request.GET.get("kind") or chosen
-    choice = ErpChoiceForm(initial={"kind": kind}, systems=systems)
     system = descriptor(kind) if kind in {s.kind for s in systems} else None
-    credentials_form = None
-    if system and system.auth != OAUTH2:
-        saved = tuple(wizard.target.credentials) if wizard.target and wizard.target.kind == kind else ()
-        credentials_form = ErpCredentialsForm(request.POST or None, kind=kind, saved=saved,
-                                              initial={"base_url": wizard.target.base_url} if saved else None)
-        if request.method == "POST" and credentials_form.is_valid():
-            values = dict(credentials_form.cleaned_data)
-            connection = progress.erp_connection(wizard, kind)
-            connection.base_url = values.pop("base_url")
-            connection.save(update_fields=["base_url", "updated_at"])
-            set_credentials(connection, **values)
-            ok, message = progress.erp_connected(wizard, user=request.user)
-            if ok:
-                company = wizard.facts["erp_company"]["name"]
-                messages.success(request, f"{system.label} answered: connected to {company}.")
-                return redirect("onboarding:wizard-erp")
-            credentials_form.add_error(None, f"{system.label} refused these credentials: {message}")
-    oauth_missing = system is not None and system.auth == OAUTH2 and not progress.oauth_app(kind)
-    return _page(request, wizard, "erp", {
-        "choice": choice, "system": system, "credentials_form": credentials_form, "oauth_missing": oauth_missing,
-        "company": wizard.facts.get("erp_company") if wizard.target and wizard.target.kind == kind else None,
-    }, status=400 if credentials_form is not None and credentials_form.errors else 200)
+    same = wizard.target is not None and wizard.target.kind == kind
+    context = {"choice": ErpChoiceForm(initial={"kind": kind}, systems=systems), "system": system,
+               "credentials_form": None, "choices_form": None, "problem": "",
+               "company": wizard.facts.get("erp_company") if same else None,
+               "oauth_missing": system is not None and system.auth == OAUTH2 and not progress.oauth_app(kind)}
+    if system is None or system.auth == OAUTH2:
+        return _page(request, wizard, "erp", context)
+    step = request.POST.get("step") if request.method == "POST" else None
+    saved = wizard.target.credentials if same else {}
+    initial = {"base_url": wizard.target.base_url, "auth_url": wizard.target.auth_url,
+               **{f.name: saved.get(f.name, "") for f in system.typed_credentials if not f.secret}} if same else None
+    form = context["credentials_form"] = ErpCredentialsForm(request.POST if step == "credentials" else None,
+                                                            kind=kind, saved=tuple(saved), initial=initial)
+    if step == "credentials" and form.is_valid():
+        values = dict(form.cleaned_data)
+        ok, message = progress.save_erp_credentials(wizard, kind, values.pop("base_url"), values.pop("auth_url", ""),
+                                                    values, user=request.user)
+        if ok:
+            messages.success(request, message)
+            return redirect(f"{reverse('onboarding:wizard-erp')}?kind={kind}")
+        form.add_error(None, f"{system.label} refused these credentials: {message}")
+    elif system.chosen and same and not progress.missing_typed(wizard.target):
+        answered = _offer_choices(request, wizard, system, step, context)
+        if answered:
+            return answered
+    picks = context["choices_form"]
+    failed = form.errors or context["problem"] and step or picks is not None and picks.errors
+    return _page(request, wizard, "erp", context, status=400 if failed else 200)
+
+
+def _offer_choices(request, wizard, system, step, context):
+    """The ERP's lists (e.g. environments, then companies), read live with the checked credentials,
+    and the owner's choice among them: a redirect once a choice is kept."""
+    try:
+        offered = progress.erp_choices(wizard)
+    except SyncError as exc:
+        context["problem"] = exc.message
+        return None
+    picks = context["choices_form"] = ErpChoicesForm(request.POST if step == "choose" else None, offered=offered,
+                                                     label=system.label)
+    if step == "choose" and picks.is_valid():
+        ok, message = progress.choose_erp(wizard, picks.cleaned_data, user=request.user)
+        if ok:
+            messages.success(request, message)
+            return redirect(f"{reverse('onboarding:wizard-erp')}?kind={system.kind}")
+        picks.add_error(None, message)
+    return None
 
 
 def callback_uri(request) -> str:

@@ -34,6 +34,19 @@ class CredentialField:
 
 
 @dataclass(frozen=True)
+class ChosenField:
+    """A credential the owner picks from what the system lists once the other credentials are
+    checked (Business Central: the environment, then one of its companies), never typed.
+
+    `options` is given the system's client (or ERP adapter), built from the credentials typed and
+    the choices made before this one, and answers (value, label) pairs; when there is nothing to
+    choose from it raises a `SyncError` that says what to set up in the system."""
+
+    name: str  # one of the descriptor's credentials
+    options: Callable[[object], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
 class OAuth2:
     """The authorization-code flow of a system (paths relative to the connection's `auth_url`)."""
 
@@ -80,6 +93,8 @@ class ConnectorDescriptor:
     # Accounts come from posting groups, not per row: the integration maps booking situations and VAT
     # rates to the ERP's posting groups (mappings.models.PostingGroupMapping), and invoices carry them.
     posting_groups: bool = False
+    # Credentials chosen, in this order, from lists the system offers once the others are checked.
+    chosen: tuple[ChosenField, ...] = ()
     # Where people open a document in the system's own web pages: what it is ("order", "invoice",
     # "credit_invoice", ...) -> a URL template over {base_url}, {auth_url}, the connection's non-secret
     # credentials (e.g. {tenant}) and {number}. Templates marked best-known are not documented by the system.
@@ -107,6 +122,15 @@ class ConnectorDescriptor:
     def secret_credentials(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.credentials if f.secret)
 
+    @property
+    def typed_credentials(self) -> tuple[CredentialField, ...]:
+        """The credentials typed in, checked before any `chosen` one is offered."""
+        chosen = {c.name for c in self.chosen}
+        return tuple(f for f in self.credentials if f.name not in chosen)
+
+    def credential(self, name: str) -> CredentialField:
+        return next(f for f in self.credentials if f.name == name)
+
 
 _REGISTRY: dict[str, ConnectorDescriptor] = {}
 
@@ -116,6 +140,8 @@ def register(descriptor: ConnectorDescriptor) -> ConnectorDescriptor:
         raise ValueError(f"{descriptor.kind}: role {descriptor.role!r} / auth {descriptor.auth!r} is not known")
     if descriptor.auth == OAUTH2 and descriptor.oauth is None:
         raise ValueError(f"{descriptor.kind}: an OAuth2 system needs its OAuth2 endpoints")
+    if not {c.name for c in descriptor.chosen} <= {f.name for f in descriptor.credentials}:
+        raise ValueError(f"{descriptor.kind}: every chosen field must be one of its credentials")
     _REGISTRY[descriptor.kind] = descriptor
     return descriptor
 

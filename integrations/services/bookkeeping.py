@@ -15,3 +15,9 @@ def read_bookkeeping_defaults(integration) -> dict[str, int]:
             setattr(bookkeeping, field, number)
         bookkeeping.save()
     return changed
+
+
+def posting_group_choices(integration) -> dict[str, list[tuple[str, str]]]:
+    """The company's VAT business and product posting groups (code, name), read live for the settings
+    screens of an integration whose ERP books by posting groups (its descriptor says so)."""
+    return erp_for(integration.target).posting_groups()

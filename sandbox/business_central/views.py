@@ -44,6 +44,10 @@ def token(request, tenant):
     form = request.POST
     if form.get("grant_type") != "client_credentials":
         return _oauth_error(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
+    if not (EntraApp.objects.filter(tenant=tenant).exists() or Environment.objects.filter(tenant=tenant).exists()):
+        return _oauth_error(400, "invalid_request", f"AADSTS90002: Tenant '{tenant}' not found. Check to make sure "
+                                                    "you have the correct tenant ID and are signing into the correct "
+                                                    "cloud.")
     app = EntraApp.objects.filter(client_id=form.get("client_id", "")).first()
     if app is None or app.tenant != tenant:
         client_id = form.get("client_id", "")
@@ -65,7 +69,11 @@ def _app_of(request) -> EntraApp:
         raise BCError(401, "Authentication_InvalidCredentials", "The server has rejected the client credentials.",
                       {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     if not found.app.enabled_in_bc:
-        # SIMULATED: the answer for an app without an enabled card is unknown (§1.2).
+        # SIMULATED: the answer for an app without an enabled card is unknown (§1.2): 401 as a refused
+        # login, or 403 as a missing permission (the code is the one this simulator uses for writes).
+        if found.app.disabled_status == 403:
+            raise BCError(403, "Authorization_InsufficientPermissions",
+                          "The app has no permission to Business Central's data in this environment.")
         raise BCError(found.app.disabled_status, "Authentication_InvalidCredentials",
                       "The server has rejected the client credentials.")
     return found.app

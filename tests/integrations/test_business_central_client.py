@@ -77,16 +77,44 @@ def test_a_401_fetches_a_new_token_once_and_retries(connection):
     assert responses.calls[-1].request.headers["Authorization"] == "Bearer bc-access-2"
 
 
+@pytest.mark.parametrize(("status", "error", "description", "says"), [
+    (401, "invalid_client", "AADSTS7000215: Invalid client secret provided.",
+     "Microsoft Entra refused the client secret: paste the Value (not the Secret ID)"),
+    (401, "invalid_client", "AADSTS7000222: The provided client secret keys for app 'x' are expired.",
+     "The client secret has expired"),
+    (400, "invalid_request", "AADSTS90002: Tenant 'contoso.example' not found.",
+     "Microsoft Entra knows no tenant 'contoso.example'"),
+    (400, "unauthorized_client", "AADSTS700016: Application with identifier 'x' was not found in the directory.",
+     "found no app with client id"),
+    (400, "invalid_request", "AADSTS50000: Something else.", "that an administrator of the tenant gave the app"),
+])
 @responses.activate
-def test_a_refused_client_secret_is_auth_expired_with_what_to_check(connection):
-    responses.post(TOKEN_URL, status=401, json={"error": "invalid_client",
-                                                "error_description": "AADSTS7000215: Invalid client secret provided."})
+def test_each_refused_credential_is_auth_expired_saying_which_one_to_fix(connection, status, error, description,
+                                                                          says):
+    responses.post(TOKEN_URL, status=status, json={"error": error, "error_description": description})
 
     with pytest.raises(SyncError) as refused:
         adapter(connection).find_customers_by_email("a@example.com")
 
     assert refused.value.code == "auth_expired"
-    assert "Microsoft Entra applications" in refused.value.message
+    assert says in refused.value.message
+    assert description in refused.value.message  # Entra's own words stay, for support
+
+
+@responses.activate
+def test_an_app_entra_accepts_but_business_central_refuses_says_to_enable_its_card(connection):
+    responses.post(TOKEN_URL, json=token(1))
+    responses.post(TOKEN_URL, json=token(2))
+    refusal = envelope("Authentication_InvalidCredentials", "The server has rejected the client credentials.")
+    responses.get(f"{API}/customers", status=401, json=refusal)
+    responses.get(f"{API}/customers", status=401, json=refusal)
+
+    with pytest.raises(SyncError) as refused:
+        adapter(connection).find_customers_by_email("a@example.com")
+
+    assert refused.value.code == "auth_expired"
+    assert "Microsoft Entra accepted the app's client id and secret" in refused.value.message
+    assert "'Microsoft Entra applications' page" in refused.value.message
 
 
 @responses.activate

@@ -1,1 +1,1 @@
-from .fixtures import owner_client, sandbox  # noqa: F401  (shared with tests/browser/test_wizard.py)
+from .fixtures import bc_sandbox, owner_client, sandbox  # noqa: F401  (shared with tests/browser/)

@@ -64,6 +64,43 @@ def sandbox(live_server, transactional_db, settings):
     return Sandbox(live_server.url, store, tenant)
 
 
+@dataclass
+class BCSandbox:
+    """A Business Central tenant in the simulator: production with two companies, an empty sandbox
+    environment, and the shop's Entra app."""
+
+    url: str
+    tenant: str
+    client_id: str
+    client_secret: str
+    production: object
+    companies: list
+
+    @property
+    def api_url(self):
+        return f"{self.url}/sandbox/business_central"
+
+    def credentials(self, **changes) -> dict:
+        """The wizard's credentials form, as the owner fills it in (the simulator's addresses)."""
+        return {"kind": "business_central", "step": "credentials", "tenant": self.tenant, "client_id": self.client_id,
+                "client_secret": self.client_secret, "base_url": self.api_url, "auth_url": self.api_url, **changes}
+
+
+@pytest.fixture
+def bc_sandbox(sandbox):
+    from sandbox.business_central import services as bc
+    from sandbox.business_central.ratelimit import limits
+
+    limits.reset()
+    tenant = "wizardshop.onmicrosoft.example"
+    production = bc.create_environment(tenant, "production", rate_limit_requests=10**6)
+    bc.create_environment(tenant, "sandbox", type="Sandbox", rate_limit_requests=10**6)
+    companies = [bc.create_company(production, "WIZARD SHOP", "Wizard Shop AB"),
+                 bc.create_company(production, "WIZARD OUTLET", "Wizard Outlet AB")]
+    bc.create_app("wizard-bc-client", "wizard-bc-secret", tenant)
+    return BCSandbox(sandbox.url, tenant, "wizard-bc-client", "wizard-bc-secret", production, companies)
+
+
 def link_in(text: str) -> str:
     return re.search(r"https?://\S+", text).group(0)
 

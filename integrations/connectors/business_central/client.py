@@ -53,11 +53,30 @@ CODES = {
 ADVICE = {
     "field_too_long": "Business Central refuses over-long values instead of cutting them: shorten the value in "
                       "Centra or add a truncate transform to its field mapping.",
-    "auth_expired": "Check the connection's tenant, client id and client secret, and that the app is Enabled on "
-                    "Business Central's 'Microsoft Entra applications' page.",
+    "auth_expired": "Microsoft Entra accepted the app's client id and secret, but Business Central refused the app: "
+                    "on Business Central's 'Microsoft Entra applications' page, give the app (its client id) a card "
+                    "with State Enabled and permission sets, in this environment.",
     "auth_forbidden": "Give the app's card on Business Central's 'Microsoft Entra applications' page the "
                       "permission sets it needs (e.g. D365 BUS FULL ACCESS; SUPER is not allowed for apps).",
 }
+
+
+# Entra's AADSTS codes that say which credential is wrong (standard Entra texts, §1.2): what to fix.
+ENTRA_REFUSALS = {
+    "AADSTS7000215": "Microsoft Entra refused the client secret: paste the Value (not the Secret ID) of a current "
+                     "secret from the app registration's Certificates & secrets.",
+    "AADSTS7000222": "The client secret has expired: add a new secret to the app registration (Certificates & "
+                     "secrets) and paste its Value.",
+    "AADSTS90002": "Microsoft Entra knows no tenant {tenant!r}: type the tenant's domain (e.g. "
+                   "contoso.onmicrosoft.com) or its Tenant ID (a GUID, on the Entra admin center's Overview page).",
+    "AADSTS900023": "{tenant!r} is not a tenant: type the tenant's domain (e.g. contoso.onmicrosoft.com) or its "
+                    "Tenant ID (a GUID, on the Entra admin center's Overview page).",
+    "AADSTS700016": "Microsoft Entra found no app with client id {client_id!r} in tenant {tenant!r}: check the "
+                    "Application (client) ID, and that an administrator of the tenant gave the app admin consent.",
+}
+ENTRA_FALLBACK = ("Check the connection's tenant, client id and client secret, and that an administrator of the "
+                  "tenant gave the app admin consent.")
+AADSTS = re.compile(r"AADSTS\d+")
 
 
 def split_message(text: str) -> tuple[str, str]:
@@ -151,8 +170,10 @@ class BusinessCentralClient(ApiClient):
         if isinstance(body, dict) and isinstance(body.get("error"), str):  # Entra's OAuth error shape
             description = str(body.get("error_description") or "").split("\r\n")[0]
             code = "auth_expired" if body["error"] in OAUTH_REFUSALS or status in (400, 401) else "remote_rejected"
-            return SyncError(code, f"Microsoft Entra refused the token request ({body['error']}: {description}). "
-                                   f"{ADVICE['auth_expired']}")
+            found = AADSTS.search(description)
+            advice = ENTRA_REFUSALS.get(found.group(0) if found else "", ENTRA_FALLBACK)
+            advice = advice.format(tenant=self.tenant, client_id=self.client_id)
+            return SyncError(code, f"{advice} (Microsoft Entra: {body['error']}: {description})")
         error = body.get("error") if isinstance(body, dict) else None
         bc_code = str((error or {}).get("code") or "") if isinstance(error, dict) else ""
         message, correlation = split_message(str((error or {}).get("message") or "") if isinstance(error, dict)

@@ -2,7 +2,15 @@
 client id and secret, consented in the customer's tenant), in one tenant, environment and company
 (business-central.md §1), with its field limits (§7)."""
 
-from ...domain.registry import ERP, TOKEN, ConnectionConfig, ConnectorDescriptor, CredentialField, register
+from ...domain.registry import (
+    ERP,
+    TOKEN,
+    ChosenField,
+    ConnectionConfig,
+    ConnectorDescriptor,
+    CredentialField,
+    register,
+)
 from ..ratelimit import limit_from_settings
 from .client import BC_LIMIT, BusinessCentralClient
 from .erp import BusinessCentralERP
@@ -40,11 +48,11 @@ BUSINESS_CENTRAL = register(ConnectorDescriptor(
                                   "applications' page."),
         CredentialField("client_secret", "client secret", help_text="A client secret of that app registration."),
         CredentialField("environment", "environment", secret=False,
-                        help_text="The environment's name, e.g. production or sandbox; chosen after the credentials "
-                                  "are checked."),
+                        help_text="The environment's name, e.g. production or sandbox; chosen from the tenant's "
+                                  "environments once the credentials are checked."),
         CredentialField("company_id", "company", secret=False, required=False,
-                        help_text="The company's id; chosen after the credentials are checked (empty: the "
-                                  "environment's only company)."),
+                        help_text="The company's id; chosen from the environment's companies once the "
+                                  "credentials are checked (empty: the environment's only company)."),
     ),
     build=build,
     default_base_url="https://api.businesscentral.dynamics.com",
@@ -59,6 +67,9 @@ BUSINESS_CENTRAL = register(ConnectorDescriptor(
     },
     keeps_tokens=True,
     posting_groups=True,
+    # Checked tenant, client id and secret first; then the tenant's environments, then its companies.
+    chosen=(ChosenField("environment", BusinessCentralERP.environment_choices),
+            ChosenField("company_id", BusinessCentralERP.company_choices)),
     # The web client's documented URL form (?page=<page id>&filter=...): posted sales invoice 132, posted
     # credit memo 134, customer card 21, item card 30; the company is the user's own unless they switch.
     document_urls={

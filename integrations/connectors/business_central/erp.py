@@ -39,19 +39,56 @@ class BusinessCentralERP(CustomersMixin, DocumentsMixin, ItemsMixin, SetupMixin)
         """(id, display name) of the environment's companies: what the connection's company is chosen from."""
         return [(str(c["id"]), str(c.get("displayName") or c.get("name") or "")) for c in self.client.list_companies()]
 
+    def environment_choices(self) -> list[tuple[str, str]]:
+        """The environments to choose from, labelled with their type; none is a setup to fix in BC."""
+        environments = self.environments()
+        if not environments:
+            raise SyncError("not_found", f"Microsoft Entra accepted the app, but tenant {self.client.tenant!r} has no "
+                                         "Business Central environment it can reach: create one in the Business "
+                                         "Central admin center, or check the tenant is the one that runs Business "
+                                         "Central.")
+        return [(name, f"{name} ({kind})" if kind else name) for name, kind in environments]
+
+    def company_choices(self) -> list[tuple[str, str]]:
+        """The companies of the chosen environment; none is a setup to fix in BC."""
+        companies = self.companies()
+        if not companies:
+            raise SyncError("not_found", f"Business Central environment {self.client.environment!r} has no company: "
+                                         "create one there (or choose another environment).")
+        return companies
+
     def check(self) -> ErpCompany:
         """The company reached. Without a company chosen, an environment with one company uses it;
-        with several, the connection must say which."""
-        if not self.client.company_id:
-            companies = self.companies()
-            if len(companies) != 1:
-                listed = ", ".join(f"{name} ({ident})" for ident, name in companies) or "none"
-                raise SyncError("flow_misconfigured", f"Choose the Business Central company on the connection; the "
-                                                      f"environment has {listed}.")
-            self.client.company_id = companies[0][0]
-        info = (self.client.get("companyInformation").get("value") or [{}])[0]
+        with several, the connection must say which. An environment or company that is not there
+        is named, with the ones that are."""
+        try:
+            if not self.client.company_id:
+                companies = self.company_choices()
+                if len(companies) != 1:
+                    listed = ", ".join(f"{name} ({ident})" for ident, name in companies)
+                    raise SyncError("flow_misconfigured", f"Choose the Business Central company on the connection; "
+                                                          f"the environment has {listed}.")
+                self.client.company_id = companies[0][0]
+            info = (self.client.get("companyInformation").get("value") or [{}])[0]
+        except SyncError as exc:
+            if exc.code == "not_found" or "Application_InvalidGUID" in exc.message:
+                raise self._not_there(exc) from exc
+            raise
         return ErpCompany(name=str(info.get("displayName") or ""),
                           organisation_number=str(info.get("taxRegistrationNumber") or ""))
+
+    def _not_there(self, refused: SyncError) -> SyncError:
+        """Which of the connection's environment and company BC does not have, with the ones it has."""
+        environments = [name for name, _ in self.environment_choices()]
+        if self.client.environment not in environments:
+            return SyncError("not_found", f"Tenant {self.client.tenant!r} has no Business Central environment "
+                                          f"{self.client.environment!r}; it has {', '.join(environments)}.")
+        companies = self.company_choices()
+        if self.client.company_id and self.client.company_id not in {ident for ident, _ in companies}:
+            listed = ", ".join(f"{name} ({ident})" for ident, name in companies)
+            return SyncError("not_found", f"Business Central environment {self.client.environment!r} has no company "
+                                          f"with id {self.client.company_id!r}; it has {listed}.")
+        return refused
 
     def bookkeeping_defaults(self) -> dict[str, int]:
         """The freight and fee accounts of the company's chart, when they are posting accounts open
