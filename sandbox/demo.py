@@ -21,6 +21,8 @@ from .demo_catalog import seed_stock_and_products
 from .fortnox import services as fortnox
 
 SLUG = "demo"
+GET_STARTED_SLUG = "getstarted"
+GET_STARTED_COMPANY = "Nordic Wool AB"
 STAFF_USERNAME = "admin"
 STAFF_PASSWORD = "junipeer-demo"
 SHOP_USERNAME = "shop"
@@ -213,17 +215,38 @@ def seed(site_url: str, *, fast: bool = False) -> Integration:
     return integration
 
 
-def _bookkeeping(integration, tenant):
-    """Default Swedish accounts, and OSS accounts (one per country and rate) that exist in the Fortnox
-    tenant too."""
+def seed_get_started():
+    """A Centra store and a Fortnox company of their own for a person who tries Get Started on the
+    demo: the demo shop's catalogue and orders (the failing ones too), with no integration wired
+    to them, so a new shop's test sync creates its own invoices in a company nobody else writes to."""
+    store = centra.create_store(GET_STARTED_SLUG, name="Nordic Wool")
+    tenant = fortnox.create_tenant(GET_STARTED_COMPANY)
+    for number, description, ean in [*ARTICLES, ("SOCK900", "Wool Socks Navy", "")]:
+        fortnox.create_article(tenant, number, description, ean=ean, quantity_in_stock=25)
+    _oss_accounts_in(tenant)
+    if not store.products.exists():
+        _catalog(store)
+    if not store.orders.exists():
+        _orders(store)
+    return store
+
+
+def _oss_accounts_in(tenant):
     from .fortnox.models import Account
 
-    Bookkeeping.objects.get_or_create(integration=integration)
     for (code, rate), account in OSS_ACCOUNTS.items():
         Account.objects.get_or_create(
             tenant=tenant, number=account,
             defaults={"description": f"Försäljning varor OSS {code}, {rate} % moms", "vat_rate": Decimal(rate)},
         )
+
+
+def _bookkeeping(integration, tenant):
+    """Default Swedish accounts, and OSS accounts (one per country and rate) that exist in the Fortnox
+    tenant too."""
+    Bookkeeping.objects.get_or_create(integration=integration)
+    _oss_accounts_in(tenant)
+    for (code, rate), account in OSS_ACCOUNTS.items():
         OssAccount.objects.get_or_create(integration=integration, country_code=code, vat_rate=Decimal(rate),
                                          defaults={"sales_account": account})
 

@@ -28,6 +28,8 @@ cat <<MSG
   Junipeer is running.
     Admin:        ${URL}/admin/
     Demo login:   admin / junipeer-demo
+    New shop:     ${URL}/accounts/signup/ (what to type in Get Started: the line
+                  "Get Started as a new shop" above)
     Sync runs:    ${URL}/admin/integrations/syncrun/
     Run a flow:   DJANGO_ENV=development ${BIN}/python manage.py run_flow demo orders
   Ctrl-C stops the server and the worker.

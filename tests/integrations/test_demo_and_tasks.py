@@ -47,8 +47,10 @@ def test_seed_demo_command_queues_the_first_sync_in_dependency_order(live_server
     assert "customers -> orders -> refunds" in out
     assert get_broker().queue_size() >= 1
     # what a new shop types in the wizard's first step, printed where `make run` shows it
-    token = Store.objects.get(slug="demo").api_token
-    assert f"{live_server.url}/sandbox/centra/demo and its API token {token}" in out
+    token = Store.objects.get(slug="getstarted").api_token
+    assert f"{live_server.url}/sandbox/centra/getstarted and the API token {token}" in out
+    assert "pick the Fortnox company Nordic Wool AB" in out
+    assert not Integration.objects.filter(source__base_url__endswith="/getstarted").exists()  # its own, untouched
 
 
 def test_demo_refunds_credit_the_returned_goods_after_the_orders_run(live_server):

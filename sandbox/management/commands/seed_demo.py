@@ -5,7 +5,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.queue import enqueue_first_sync
 from sandbox import demo
-from sandbox.centra.models import Store
 
 
 class Command(BaseCommand):
@@ -25,7 +24,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Queued a first sync ({' -> '.join(kinds)}); the worker started by `make run` "
                               "picks it up.")
         self.stdout.write(f"Staff login: {demo.STAFF_USERNAME} / {demo.STAFF_PASSWORD}")
-        store = Store.objects.get(slug=demo.SLUG)
-        self.stdout.write(f"Get Started as a new shop: {site_url}/accounts/signup/ ; in step 1 the demo Centra "
-                          f"store's API address is {site_url}/sandbox/centra/{store.slug} and its API token "
-                          f"{store.api_token}")
+        store = demo.seed_get_started()
+        self.stdout.write(f"Get Started as a new shop: {site_url}/accounts/signup/ ; in step 1 the Centra store "
+                          f"'{store.name}' has the API address {site_url}/sandbox/centra/{store.slug} and the API "
+                          f"token {store.api_token}; in step 2 pick the Fortnox company {demo.GET_STARTED_COMPANY}")
