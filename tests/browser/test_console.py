@@ -1,7 +1,7 @@
 """A staff user works the console in Chromium: finds a failure by its order number, reads the advice,
-does what it says (creates the missing article in the ERP), retries it and sees it succeed; backfills
-and watches the progress bar finish; resolves a failure with a reason. Every request stays on the
-app's origin."""
+fixes the value map that caused it (previewing the order with the unsaved fix first), retries it and
+sees it succeed; backfills and watches the progress bar finish; resolves a failure with a reason.
+Every request stays on the app's origin."""
 
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,17 +11,25 @@ from django_q.conf import Conf
 
 from integrations.flows.runner import run_flow
 from integrations.models import SyncRecord
+from mappings.models import ValueMapEntry
 from sandbox import demo
-from sandbox.fortnox import services as fortnox
-from sandbox.fortnox.models import Tenant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "console"
 
 
 @pytest.fixture
-def seeded(live_server):
+def value_maps():
+    """Value map entries ((map, Centra value) -> ERP value) in place before the first run; none by default."""
+    return {}
+
+
+@pytest.fixture
+def seeded(live_server, value_maps):
     integration = demo.seed(live_server.url, fast=True)
+    for (map_name, source_value), target_value in value_maps.items():
+        ValueMapEntry.objects.create(integration=integration, map_name=map_name, source_value=source_value,
+                                     target_value=target_value)
     run_flow(integration.flows.get(kind="orders"))
     return integration
 
@@ -56,26 +64,55 @@ def shoot(page, name):
     page.set_viewport_size({"width": 1366, "height": 900})
 
 
-def test_staff_find_a_failure_by_order_number_fix_its_cause_and_retry_it_to_success(staff, live_server, seeded):
-    failed = SyncRecord.objects.open_failures().get(error_code="unknown_sku")
+@pytest.mark.parametrize("value_maps", [{("terms_of_payment", "Klarna Checkout"): "K30"}])
+def test_staff_find_a_failure_by_order_number_fix_its_mapping_with_a_preview_and_retry_it_to_success(
+        staff, live_server, seeded):
+    """A value map sends Klarna orders on terms of payment Fortnox does not have (K30): the staff user
+    finds one by its order number, reads the advice and what was sent, corrects the value map,
+    previews the order with the unsaved correction, saves it, retries and sees the invoice created."""
+    failed = SyncRecord.objects.open_failures().filter(error_code="remote_rejected").order_by("order_number").first()
+    assert failed is not None
     shoot(staff, "dashboard")
     assert seeded.name in staff.inner_text("#console-dashboard")
 
     staff.goto(f"{live_server.url}/admin/integrations/syncrecord/?q={failed.order_number}")
-    rows = staff.locator("#result_list tbody tr")
-    assert rows.count() >= 1
     assert failed.source_ref in staff.inner_text("#result_list")
     staff.goto(f"{live_server.url}/admin/integrations/syncrecord/{failed.pk}/change/")
-    assert "What to do" in staff.inner_text("#record-advice")
+    advice = staff.inner_text("#record-advice")
+    assert "What to do" in advice
+    assert "fix the data or the setting it names" in advice
+    assert "betalningsvillkoret" in advice  # Fortnox: "cannot find the terms of payment"
+    assert '"TermsOfPayment": "K30"' in staff.inner_text("#record-page")  # what was sent
     shoot(staff, "record")
-    assert "Create the article in the ERP" in staff.inner_text("#record-advice")
 
-    # The fix the advice asks for, then Retry: the queued run is carried out at once (no worker in tests).
-    fortnox.create_article(Tenant.objects.get(), "SOCK900", "Wool Socks Navy", quantity_in_stock=5)
+    # The value map, corrected on the integration's page and previewed on this order before saving.
+    staff.goto(f"{live_server.url}/admin/integrations/integration/{seeded.pk}/change/#value_maps")
+    staff.fill("input[name$='-target_value'][value='K30']", "30")
+    staff.fill("#preview_reference", failed.order_number)
+    preview_hosts = set()
+    with staff.expect_popup() as opened:
+        staff.click("#mapping-preview-button")
+    preview = opened.value
+    preview.on("request", lambda request: preview_hosts.add(urlsplit(request.url).netloc))
+    preview.wait_for_selector("#preview-unsaved")
+    assert "Nothing was saved" in preview.inner_text("#preview-unsaved")
+    changes = preview.inner_text("#preview-changes")
+    assert "Invoice.TermsOfPayment" in changes
+    assert "K30" in changes
+    shoot(preview, "mapping-preview")
+    preview.close()
+    assert preview_hosts <= {urlsplit(live_server.url).netloc}
+    assert ValueMapEntry.objects.get(integration=seeded).target_value == "K30"  # the preview saved nothing
+    with staff.expect_navigation():
+        staff.click("button[name=_continue]")
+    assert "was changed successfully" in staff.inner_text("body")
+    assert ValueMapEntry.objects.get(integration=seeded).target_value == "30"
+
+    staff.goto(f"{live_server.url}/admin/integrations/syncrecord/{failed.pk}/change/")
     staff.click("#record-actions >> text=Retry")
     assert "fetches the record from" in staff.inner_text("#console-confirm")
     staff.click("button[name=confirm]")
-    assert "Retry of 10005-1 queued" in staff.inner_text("body")
+    assert f"Retry of {failed.source_ref} queued" in staff.inner_text("body")
     staff.reload()
     assert "A later attempt of this record exists" in staff.inner_text("#record-advice")
     latest = SyncRecord.objects.filter(integration=seeded, source_id=failed.source_id).latest("created_at")
