@@ -306,14 +306,15 @@ class _Rows:
                 whole = (record.integration_id, record.source_id) in self.subject.keys
                 scrubber = Scrubber(self.subject, record.integration_id, learning=self.learning, whole=whole)
                 request, response = scrubber.json(record.request), scrubber.json(record.response)
+                source = scrubber.json(record.source)
                 if self.learning:
                     continue
-                record.request, record.response = request, response
+                record.request, record.response, record.source = request, response, source
                 record.source_ref, record.message = scrubber.text(record.source_ref), scrubber.text(record.message)
                 record.customer_email = scrubber.text(record.customer_email)  # the sync log's e-mail search key
                 record.source_id = self._key(record.integration_id, record.source_id, scrubber)
-                self._done("sync records", scrubber, record, ["request", "response", "source_ref", "message",
-                                                              "customer_email", "source_id"])
+                self._done("sync records", scrubber, record, ["request", "response", "source", "source_ref",
+                                                              "message", "customer_email", "source_id"])
 
     def links(self, links: Iterable[RecordLink]) -> None:
         for link in links:

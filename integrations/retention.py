@@ -2,10 +2,10 @@
 
 Each table has its own setting (days; 0 keeps it forever) and its own rule for what may go:
 
-- Request/response bodies of sync records are the bulk of the database and carry customers'
-  personal data. Past RETENTION_BODIES_DAYS they are cleared (set null) and the record is marked
-  `bodies_purged_at`, so whoever reads it later knows they existed and why they are gone. The
-  record itself (status, ids, error code, message) stays until RETENTION_RECORDS_DAYS.
+- Request/response bodies of sync records, and the source record kept with them, are the bulk of
+  the database and carry customers' personal data. Past RETENTION_BODIES_DAYS they are cleared (set
+  null) and the record is marked `bodies_purged_at`, so whoever reads it later knows they existed
+  and why they are gone. The record itself (status, ids, error code, message) stays until RETENTION_RECORDS_DAYS.
 - An open failure (the latest attempt of a record, failed) is someone's to-do: it keeps its
   bodies and is never deleted, and its run stays with it. A run goes past RETENTION_RUNS_DAYS once
   no record of it is left.
@@ -107,11 +107,12 @@ def _not_open_failure() -> Q:
 
 def _bodies(cutoff: datetime, now: datetime) -> QuerySet:
     return (SyncRecord.objects.filter(created_at__lt=cutoff, bodies_purged_at__isnull=True)
-            .filter(Q(request__isnull=False) | Q(response__isnull=False)).filter(_not_open_failure()))
+            .filter(Q(request__isnull=False) | Q(response__isnull=False) | Q(source__isnull=False))
+            .filter(_not_open_failure()))
 
 
 def _clear_bodies(now: datetime) -> dict:
-    return {"request": None, "response": None, "bodies_purged_at": now}
+    return {"request": None, "response": None, "source": None, "bodies_purged_at": now}
 
 
 def _records(cutoff: datetime, now: datetime) -> QuerySet:

@@ -17,7 +17,7 @@ from unfold.contrib.filters.admin import RangeDateFilter, RelatedDropdownFilter
 from ..models import RecordLink, SyncRecord, SyncRun
 from ..models.runs import OpenFailure
 from ..selectors.failures import advice, failure_groups
-from ..selectors.records import SEARCH_HELP, document_links, exchanges, search_records
+from ..selectors.records import SEARCH_HELP, document_links, exchanges, search_records, source_text
 from ..services import failures
 from ..services.records import CannotSyncAgain, sync_again
 from .badges import badge, status_badge
@@ -119,7 +119,7 @@ class SyncRecordAdmin(RecordListMixin, HistoryAdmin):
             "title": f"{record.object_type.replace('_', ' ').capitalize()} {record.source_ref or record.source_id}",
             "opts": self.opts, "record": record, "history": history, "link": link, "is_open": is_open,
             "advice": advice(record.error_code), "status": self.status_label(record),
-            "sections": self._sections(record), "links": document_links(record),
+            "sections": self._sections(record), "links": document_links(record), "source": source_text(record),
             "log_url": reverse("admin:integrations_syncrecord_changelist"),
             "erp_label": record.integration.target.system.label if record.integration.target.kind else "ERP",
             "source_label": record.integration.source.system.label,

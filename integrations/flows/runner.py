@@ -30,6 +30,7 @@ from ..models import Flow, SyncRecord, SyncRun
 from ..retries import after_failure, due_failures
 from .base import FlowContext, FlowKind, Outcome, SourceRecord
 from .customers import CustomersFlow
+from .kept_source import kept_source
 from .orders import OrdersFlow
 from .products import ProductsFlow
 from .refunds import RefundsFlow
@@ -342,7 +343,7 @@ class Runner:
                 message=outcome.message[:5000], attempts=attempts,
                 request=outcome.request or [e.as_request() for e in exchanges] or None,
                 response=outcome.response or [e.as_response() for e in exchanges] or None,
-                **retry, **search_keys(record),
+                source=kept_source(record), **retry, **search_keys(record),
             ))
         if not rows:
             return

@@ -109,6 +109,11 @@ class SyncRecord(models.Model):
     message = models.TextField(blank=True)
     request = models.JSONField(null=True, blank=True, help_text="What we sent (secrets redacted).")
     response = models.JSONField(null=True, blank=True, help_text="What we got back (secrets redacted).")
+    source = models.JSONField(
+        null=True, blank=True,
+        help_text="The source record as the run fetched it (secrets redacted, bounded in size); cleared with the "
+                  "request and response by retention.",
+    )
     attempts = models.PositiveIntegerField(default=1)
     superseded = models.BooleanField(default=False, help_text="A later attempt of the same source record exists.")
     next_retry_at = models.DateTimeField(

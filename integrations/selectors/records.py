@@ -81,6 +81,13 @@ def document_links(record: SyncRecord) -> dict[str, str]:
     }
 
 
+def source_text(record: SyncRecord) -> str:
+    """The source record as the run fetched it, pretty-printed (redacted again, as the exchanges are)."""
+    if record.source is None:
+        return ""
+    return json.dumps(Redactor()(record.source), indent=2, ensure_ascii=False, default=str)
+
+
 def exchanges(record: SyncRecord) -> list[dict]:
     """Each exchange pretty-printed (secrets redacted again by key name, should any have slipped)."""
     redact = Redactor()

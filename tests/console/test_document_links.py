@@ -3,6 +3,8 @@
 import pytest
 
 from integrations.domain.registry import descriptor
+from integrations.flows.base import SourceRecord
+from integrations.flows.kept_source import SOURCE_MAX_CHARS, kept_source
 from integrations.models import SyncRecord, SyncRun
 from tests import factories
 
@@ -53,3 +55,28 @@ def test_the_record_page_links_to_the_centra_order_and_the_erp_document(admin_cl
     page = admin_client.get(f"/admin/integrations/syncrecord/{failed.pk}/change/").content.decode()
     assert 'href="https://shop.centra.test/ams/order?order=10002"' in page
     assert "erp-document-link" not in page  # no document yet, so nothing to open
+
+
+@pytest.mark.django_db
+def test_the_record_page_shows_the_source_record_as_fetched_without_its_secrets(admin_client):
+    org = factories.organization("source")
+    integration = factories.integration(factories.centra_connection(org), factories.fortnox_connection(org))
+    run = SyncRun.objects.create(flow=integration.flows.get(kind="orders"), trigger="schedule")
+    fetched = SourceRecord("7", {"order": {"number": 10001, "paymentMethod": {"name": "Klarna Checkout"},
+                                           "api_token": "leaked-token-value"}, "shipment": {"id": 7}},
+                           source_ref="10001-1")
+    record = SyncRecord.objects.create(run=run, integration=integration, object_type="invoice", source_id="7",
+                                       source_ref="10001-1", status="created", source=kept_source(fetched))
+
+    page = admin_client.get(f"/admin/integrations/syncrecord/{record.pk}/change/").content.decode()
+
+    assert 'id="record-source"' in page
+    assert "Klarna Checkout" in page
+    assert "leaked-token-value" not in page
+
+
+def test_a_huge_source_record_is_kept_as_its_beginning_with_a_note():
+    fetched = SourceRecord("7", {"order": {"lines": ["x" * 100] * 2000}})
+    kept = kept_source(fetched)
+    assert kept["truncated"].startswith(f"The first {SOURCE_MAX_CHARS} of ")
+    assert len(kept["excerpt"]) == SOURCE_MAX_CHARS

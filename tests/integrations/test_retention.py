@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 BODY = [{"method": "POST", "url": "https://api.fortnox.test/3/invoices", "body": {"Invoice": {"Total": 100}}}]
 ANSWER = [{"status": 201, "body": {"Invoice": {"DocumentNumber": "1"}}}]
+SOURCE = {"order": {"number": 10001, "billingAddress": {"email": "anna@example.com"}}, "shipment": {"id": 1}}
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def run_of(flow, age_days: float = 0, status=SyncRun.Status.SUCCEEDED) -> SyncRu
 def record(run, source_id: str, age_days: float = 0, status=SyncRecord.Status.CREATED, **fields) -> SyncRecord:
     row = SyncRecord.objects.create(
         run=run, integration=run.flow.integration, object_type="invoice", source_id=source_id, status=status,
-        request=BODY, response=ANSWER, **fields,
+        request=BODY, response=ANSWER, source=SOURCE, **fields,
     )
     SyncRecord.objects.filter(pk=row.pk).update(created_at=days_ago(age_days))
     return row
@@ -70,12 +71,12 @@ def test_bodies_older_than_retention_are_cleared_but_open_failures_keep_theirs(f
 
     assert report.counts["record bodies"] == 2
     for cleared in (fresh(old), fresh(old_superseded_failure)):
-        assert (cleared.request, cleared.response) == (None, None)
+        assert (cleared.request, cleared.response, cleared.source) == (None, None, None)
         assert cleared.bodies_purged_at is not None  # says why they are gone
         assert cleared.status
         assert cleared.source_id
     for kept in (fresh(old_open_failure), fresh(recent)):
-        assert (kept.request, kept.response, kept.bodies_purged_at) == (BODY, ANSWER, None)
+        assert (kept.request, kept.response, kept.source, kept.bodies_purged_at) == (BODY, ANSWER, SOURCE, None)
 
 
 def test_old_runs_and_records_are_deleted_in_batches_and_links_stay(flow, settings):
