@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from unfold.decorators import action
 
@@ -31,8 +30,6 @@ from .mappings import (
     ValueMapEntryInline,
 )
 from .previews import PREVIEWABLE, flow_preview_view, mapping_preview_view
-
-SESSION_TOTALS = "console_backfill_totals"  # flow id -> (records counted before confirming, started at)
 
 
 class MembershipInline(TabularInline):
@@ -196,7 +193,6 @@ class FlowAdmin(ConsoleAdmin):
         flow = self._flow(pk)
         if request.method == "POST" and request.POST.get("confirm") == "yes":
             runs.run_now(flow, user=request.user)
-            self._remember(request, flow, None)
             return done(request, f"A run of {flow} is queued; its progress shows below.",
                         reverse("admin:integrations_flow_progress", args=[flow.pk]))
         return confirm(self, request, title=f"Run {flow} now?",
@@ -218,10 +214,10 @@ class FlowAdmin(ConsoleAdmin):
         since = form.since_moment()
         if request.method == "POST" and request.POST.get("counted"):
             try:
-                runs.export_many(flow, since, user=request.user)
+                counted = request.POST["counted"]
+                runs.export_many(flow, since, user=request.user, expected=int(counted) if counted.isdigit() else None)
             except ValueError as exc:
                 return done(request, str(exc), self._back(flow), messages.ERROR)
-            self._remember(request, flow, int(request.POST["counted"]))
             return done(request, f"Backfill of {flow} from {since:%Y-%m-%d} queued; its progress shows below.",
                         reverse("admin:integrations_flow_progress", args=[flow.pk]))
         try:
@@ -250,18 +246,10 @@ class FlowAdmin(ConsoleAdmin):
                  else ["No run starts until it is resumed; webhooks are still stored and handled then."])
         return confirm(self, request, title=f"{verb} {flow}?", lines=lines, submit=verb, cancel_url=self._back(flow))
 
-    @staticmethod
-    def _remember(request, flow, total):
-        totals = request.session.get(SESSION_TOTALS, {})
-        totals[str(flow.pk)] = [total, timezone.now().isoformat()]
-        request.session[SESSION_TOTALS] = totals
-
     def progress_view(self, request, pk):
         """The page, or (for htmx) just the bar, polled until the run finishes."""
         flow = self._flow(pk)
-        total, started = request.session.get(SESSION_TOTALS, {}).get(str(flow.pk), [None, None])
-        since = parse_datetime(started) if started else None
-        progress = flow_progress(flow, total=total, since=since - timezone.timedelta(seconds=5) if since else None)
+        progress = flow_progress(flow)
         context = {**self.admin_site.each_context(request), "flow": flow, "progress": progress,
                    "title": f"Progress of {flow}", "opts": self.opts,
                    "poll_url": reverse("admin:integrations_flow_progress", args=[flow.pk])}

@@ -198,6 +198,11 @@ class Flow(models.Model):
     schedule_minutes = models.PositiveIntegerField(default=5, help_text="Incremental run every N minutes.")
     batch_size = models.PositiveIntegerField(default=50)
     cursor = models.JSONField(default=dict, blank=True, help_text="Where the next incremental run starts.")
+    # What the latest run asked for from the console or the API is expected to read, kept here (not in
+    # someone's session) so every staff user, and a reload, sees the same progress bar.
+    progress_total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Records a backfill counted before it was confirmed; empty: not known.")
+    progress_since = models.DateTimeField(null=True, blank=True, help_text="When that run was asked for.")
     options = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

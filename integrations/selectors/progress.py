@@ -1,6 +1,7 @@
 """How far a flow's latest run has got: records done, of how many when that is known."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..models import Flow, SyncRun
 
@@ -9,7 +10,7 @@ from ..models import Flow, SyncRun
 class Progress:
     run: SyncRun | None
     done: int
-    total: int | None  # known for a backfill (counted before it was confirmed); None otherwise
+    total: int | None  # known for a backfill (counted before it was confirmed, kept on the flow)
 
     @property
     def running(self) -> bool:
@@ -28,11 +29,12 @@ class Progress:
         return min(99, round(100 * self.done / self.total))
 
 
-def flow_progress(flow: Flow, *, total: int | None = None, since=None) -> Progress:
-    """The latest run of `flow` (started at or after `since` when given): one query."""
+def flow_progress(flow: Flow) -> Progress:
+    """The latest run of `flow` since the console or the API last asked for one (a few seconds of
+    clock slack), measured against the total counted then, as the flow keeps it: one query."""
     runs = SyncRun.objects.filter(flow=flow)
-    if since is not None:
-        runs = runs.filter(started_at__gte=since)
+    if flow.progress_since is not None:
+        runs = runs.filter(started_at__gte=flow.progress_since - timedelta(seconds=5))
     run = runs.order_by("-started_at").first()
     done = (run.created + run.updated + run.skipped + run.failed) if run else 0
-    return Progress(run, done, total)
+    return Progress(run, done, flow.progress_total)

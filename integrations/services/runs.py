@@ -45,6 +45,7 @@ class ExportPlan:
 
 def run_now(flow: Flow, *, user=None) -> str:
     """Queue a run of `flow` now; returns the task id."""
+    expect_progress(flow, None)
     task = enqueue_flow(flow, SyncRun.Trigger.MANUAL)
     audit.record(user, [flow], f"Queued a run of the {flow.kind} flow now.")
     return task
@@ -117,9 +118,17 @@ def backfill_count(flow: Flow, since: datetime) -> int:
 
 
 @transaction.atomic
-def export_many(flow: Flow, since: datetime, *, user=None) -> None:
+def expect_progress(flow: Flow, total: int | None) -> None:
+    """Remember, on the flow, what the run being asked for should read (None: not known) and when it
+    was asked for: the progress bar every staff user sees measures that run against it."""
+    flow.progress_total, flow.progress_since = total, timezone.now()
+    Flow.objects.filter(pk=flow.pk).update(progress_total=total, progress_since=flow.progress_since)
+
+
+def export_many(flow: Flow, since: datetime, *, user=None, expected: int | None = None) -> None:
     """Backfill: move the flow's cursor back to `since` and queue a run. Records already synced are
-    skipped by their links, so a backfill over a synced range only fills what is missing."""
+    skipped by their links, so a backfill over a synced range only fills what is missing. `expected`
+    is the count people confirmed (`backfill_count`), shown as the progress bar's total."""
     if flow.kind not in BACKFILLABLE:
         raise ValueError(f"The {flow.kind} flow has no date range to go back over.")
     if since > timezone.now():
@@ -129,6 +138,7 @@ def export_many(flow: Flow, since: datetime, *, user=None) -> None:
     # A fresh sweep from `since`; with the events queue on, the sweep runs once more before events.
     flow.cursor = CentraCursor(since=since.isoformat(timespec="seconds"), listening=cursor.listening).dump()
     flow.save(update_fields=["cursor"])
+    expect_progress(flow, expected)
     transaction.on_commit(lambda: enqueue_flow(flow, SyncRun.Trigger.MANUAL))
     audit.record(user, [flow], f"Backfill of the {flow.kind} flow from {since:%Y-%m-%d %H:%M} queued.")
 
