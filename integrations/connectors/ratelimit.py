@@ -9,8 +9,8 @@ machine that talks to that connection. Three backends give the same interface:
 - `RedisSlidingWindow`: a sorted set per key, pruned and appended by one Lua script, so each
   acquisition is atomic and every worker reads the same clock (Redis `TIME`). Keys are
   namespaced and expire one second after their window.
-- `DatabaseSlidingWindow`: rows in `RateLimitSlot`, serialized per key by a lock on the key's
-  `RateLimitWindow` row. For the embedded setup without Redis; a few milliseconds per request.
+- `DatabaseSlidingWindow`: one `RateLimitWindow` row per key holding its slot times, taken by
+  one compare-and-swap UPDATE per request. For the embedded setup without Redis.
 
 `shared_limiter()` picks Redis when `settings.REDIS_URL` is set and the database otherwise;
 connections pass it to their clients as `limiter=`. A slot cannot be handed back: a request that
@@ -21,6 +21,7 @@ requests by when they reach it, and requests granted exactly one window apart ca
 than a window apart (scheduling, network), which a strict API answers with 429.
 """
 
+import bisect
 import logging
 import math
 import threading
@@ -34,12 +35,18 @@ logger = logging.getLogger(__name__)
 
 REDIS_NAMESPACE = "junipeer:ratelimit"
 SHARED_MARGIN = 0.05  # seconds
+RESTAMP_AFTER_US = 10_000  # a database slot whose UPDATE took longer is moved to when it came back
 
 
 @dataclass(frozen=True)
 class Limit:
+    """`requests` units per `per_seconds`. A unit is one request, or one point of a weighted
+    budget (Centra's query complexity) where each acquisition says its cost. `margin`, if set,
+    replaces the limiter's own (see `WindowLimiter.span`)."""
+
     requests: int
     per_seconds: float
+    margin: float | None = None
 
     def __post_init__(self):
         if self.requests < 1 or self.per_seconds <= 0:
@@ -63,29 +70,44 @@ class WindowLimiter(ABC):
         self._margin = margin
 
     def span(self, limit: Limit) -> float:
-        """How long a slot stays in the window: the limit's window plus this limiter's margin."""
-        return limit.per_seconds + self._margin
+        """How long a slot stays in the window: the limit's window plus the limit's margin, or
+        this limiter's where the limit sets none."""
+        return limit.per_seconds + (self._margin if limit.margin is None else limit.margin)
 
     @abstractmethod
-    def take(self, key: str, limit: Limit) -> float:
-        """Take a slot if one is free and return 0.0; otherwise take nothing and return the
-        seconds until the oldest slot leaves the window (always > 0)."""
+    def take(self, key: str, limit: Limit, cost: int = 1) -> float:
+        """Take `cost` units if they fit and return 0.0; otherwise take nothing and return the
+        seconds until enough old slots leave the window (always > 0). A cost above the whole
+        limit fits an empty window only."""
 
     @abstractmethod
     def reset(self, key: str | None = None) -> None:
         """Forget the window of `key`, or every window."""
 
-    def acquire(self, key: str, limit: Limit) -> float:
-        """Take one slot for `key`, waiting if needed. Returns the seconds waited."""
+    def acquire(self, key: str, limit: Limit, cost: int = 1) -> float:
+        """Take `cost` units (one slot) for `key`, waiting if needed. Returns the seconds waited."""
         waited = 0.0
-        while (wait := self.take(key, limit)) > 0:
+        while (wait := self.take(key, limit, cost)) > 0:
             self._sleep(wait)
             waited += wait
         return waited
 
-    def try_acquire(self, key: str, limit: Limit) -> bool:
-        """Take one slot for `key` if that needs no waiting."""
-        return self.take(key, limit) == 0
+    def try_acquire(self, key: str, limit: Limit, cost: int = 1) -> bool:
+        """Take `cost` units for `key` if that needs no waiting."""
+        return self.take(key, limit, cost) == 0
+
+
+def wait_for(slots, cost: int, capacity: int, span, now):
+    """0 if `cost` more fits among `slots` ((time, cost) pairs in the window, oldest first), else
+    how long until enough of the oldest have left the window."""
+    used = sum(weight for _, weight in slots)
+    if used == 0 or used + cost <= capacity:
+        return 0
+    for moment, weight in slots:
+        used -= weight
+        if used == 0 or used + cost <= capacity:
+            return moment + span - now
+    return span  # unreachable: an empty window always fits
 
 
 class SlidingWindowLimiter(WindowLimiter):
@@ -95,18 +117,19 @@ class SlidingWindowLimiter(WindowLimiter):
         super().__init__(sleep, margin)
         self._clock = clock
         self._lock = threading.Lock()
-        self._windows: dict[str, deque[float]] = {}
+        self._windows: dict[str, deque[tuple[float, int]]] = {}
 
-    def take(self, key: str, limit: Limit) -> float:
+    def take(self, key: str, limit: Limit, cost: int = 1) -> float:
         with self._lock:
             now = self._clock()
             window = self._windows.setdefault(key, deque())
-            while window and window[0] <= now - self.span(limit):
+            while window and window[0][0] <= now - self.span(limit):
                 window.popleft()
-            if len(window) < limit.requests:
-                window.append(now)
+            wait = wait_for(window, cost, limit.requests, self.span(limit), now)
+            if wait == 0:
+                window.append((now, cost))
                 return 0.0
-            return window[0] + self.span(limit) - now
+            return wait
 
     def reset(self, key: str | None = None) -> None:
         with self._lock:
@@ -116,8 +139,9 @@ class SlidingWindowLimiter(WindowLimiter):
                 self._windows.pop(key, None)
 
 
-# Times are integer microseconds: exact in Lua's doubles and in sorted-set scores.
-# ARGV: requests, window (us), now (us, or "" for the server's clock), a unique member.
+# Times are integer microseconds: exact in Lua's doubles and in sorted-set scores. A member is
+# "<unique>:<cost>" (a member without a cost counts 1).
+# ARGV: capacity, window (us), now (us, or "" for the server's clock), a unique id, cost.
 TAKE_SCRIPT = """
 local now = tonumber(ARGV[3])
 if not now then
@@ -125,14 +149,26 @@ if not now then
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 local window = tonumber(ARGV[2])
+local capacity = tonumber(ARGV[1])
+local cost = tonumber(ARGV[5]) or 1
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[4])
+local slots = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local used = 0
+for i = 1, #slots, 2 do
+  used = used + (tonumber(string.match(slots[i], ':(%d+)$')) or 1)
+end
+if used == 0 or used + cost <= capacity then
+  redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. cost)
   redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
   return 0
 end
-local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
-return oldest + window - now
+for i = 1, #slots, 2 do
+  used = used - (tonumber(string.match(slots[i], ':(%d+)$')) or 1)
+  if used == 0 or used + cost <= capacity then
+    return tonumber(slots[i + 1]) + window - now
+  end
+end
+return window
 """
 
 
@@ -159,14 +195,14 @@ class RedisSlidingWindow(WindowLimiter):
     def _key(self, key: str) -> str:
         return f"{self._namespace}:{key}"
 
-    def take(self, key: str, limit: Limit) -> float:
+    def take(self, key: str, limit: Limit, cost: int = 1) -> float:
         now = "" if self._clock is None else str(round(self._clock() * 1_000_000))
         window = math.ceil(self.span(limit) * 1_000_000)
         try:
-            wait = self._script(keys=[self._key(key)], args=[limit.requests, window, now, uuid.uuid4().hex])
+            wait = self._script(keys=[self._key(key)], args=[limit.requests, window, now, uuid.uuid4().hex, cost])
         except self._errors as exc:
             logger.warning("rate limiter: Redis unavailable (%s); limiting %s in this process only", exc, key)
-            return self._fallback.take(key, limit)
+            return self._fallback.take(key, limit, cost)
         return int(wait) / 1_000_000
 
     def reset(self, key: str | None = None) -> None:
@@ -180,13 +216,18 @@ class RedisSlidingWindow(WindowLimiter):
 
 
 class DatabaseSlidingWindow(WindowLimiter):
-    """Acquisition times as rows, one short transaction per attempt.
+    """A key's window as one row (`RateLimitWindow`): its slot times, packed, and a version.
 
-    The transaction first locks the key's window row (PostgreSQL: `SELECT ... FOR UPDATE`;
-    SQLite: the database write lock that `BEGIN IMMEDIATE` takes), so workers of one key take
-    turns and never both see the last free slot. The clock is read after the lock is held, so
-    slot times follow the order in which slots were granted. Wall-clock time is used because
-    workers on several machines share the window; keep their clocks in sync (NTP).
+    A slot is taken by ONE statement, an UPDATE of that row conditioned on the version this
+    process last saw (compare-and-swap), on SQLite and PostgreSQL alike: of two workers that saw
+    the same window, one update matches and the other finds nothing to update, reads the row again
+    and decides anew. The process keeps the window it last wrote or read, so while it is the only
+    one taking slots of a key (one run per flow) it reads nothing, and a full window is waited out
+    without asking the database: other workers can only add slots, never free one. Threads of one
+    process take turns per key. A slot's time is read before its UPDATE; an UPDATE that waited for
+    the database's lock moves its slot to when it came back (one more statement, then only).
+    Wall-clock time is used because workers on several machines share the window; keep their
+    clocks in sync (NTP).
     """
 
     def __init__(self, *, using: str = "default", clock=time.time, sleep=time.sleep,
@@ -194,40 +235,81 @@ class DatabaseSlidingWindow(WindowLimiter):
         super().__init__(sleep, margin)
         self._using = using
         self._clock = clock
+        self._known: dict[str, tuple[int, list[tuple[int, int]]]] = {}  # key -> (version, [(time in us, cost)])
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
-    def take(self, key: str, limit: Limit) -> float:
-        # Imported here: connectors are plain HTTP code, importable before Django's apps load.
-        from django.db import transaction
+    def _lock(self, key: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.Lock())
 
-        from integrations.models import RateLimitSlot
+    def take(self, key: str, limit: Limit, cost: int = 1) -> float:
+        span = round(self.span(limit) * 1_000_000)
+        with self._lock(key):
+            known = self._known.get(key)
+            while True:
+                if known is None:
+                    known = self._read(key)
+                version, slots = known
+                now = round(self._clock() * 1_000_000)
+                live = [slot for slot in slots if slot[0] > now - span]
+                wait = wait_for(live, cost, limit.requests, span, now)
+                if wait:
+                    self._known[key] = (version, live)
+                    return wait / 1_000_000
+                slot = (now, cost)
+                bisect.insort(live, slot)
+                if self._swap(key, version, live):
+                    granted = round(self._clock() * 1_000_000)
+                    if granted - now > RESTAMP_AFTER_US:
+                        self._known[key] = self._restamp(key, version + 1, live, slot, granted)
+                    else:
+                        self._known[key] = (version + 1, live)
+                    return 0.0
+                known = None  # another worker took a slot since: read the window again
 
-        with transaction.atomic(using=self._using):
-            window = self._lock_window(key)
-            now = self._clock()
-            slots = RateLimitSlot.objects.using(self._using).filter(window_id=window)
-            slots.filter(taken_at__lte=now - self.span(limit)).delete()
-            if slots.count() < limit.requests:
-                RateLimitSlot.objects.using(self._using).create(window_id=window, taken_at=now)
-                return 0.0
-            oldest = slots.order_by("taken_at").values_list("taken_at", flat=True).first()
-            return oldest + self.span(limit) - now
+    def _restamp(self, key: str, version: int, slots: list, slot: tuple[int, int], granted: int):
+        """Move a slot to the moment its UPDATE came back (it waited for the database's lock): the
+        request goes out after that, and its slot must not leave the window before it does."""
+        while True:
+            if slot not in slots:
+                return version, slots  # the window was reset meanwhile
+            moved = sorted([*(other for other in slots if other != slot), (granted, slot[1])])
+            if self._swap(key, version, moved):
+                return version + 1, moved
+            version, slots = self._read(key)
 
-    def _lock_window(self, key: str) -> int:
+    def _swap(self, key: str, version: int, slots: list[tuple[int, int]]) -> bool:
+        from integrations.models import RateLimitWindow
+
+        packed = ",".join(str(moment) if cost == 1 else f"{moment}:{cost}" for moment, cost in slots)
+        return RateLimitWindow.objects.using(self._using).filter(key=key, version=version).update(
+            slots=packed, version=version + 1) == 1
+
+    def _read(self, key: str) -> tuple[int, list[tuple[int, int]]]:
         from integrations.models import RateLimitWindow
 
         windows = RateLimitWindow.objects.using(self._using)
-        locked = windows.select_for_update().filter(key=key).values_list("pk", flat=True)
-        pk = locked.first()
-        if pk is None:
+        row = windows.filter(key=key).values_list("version", "slots").first()
+        if row is None:
             windows.bulk_create([RateLimitWindow(key=key)], ignore_conflicts=True)
-            pk = locked.first()
-        return pk
+            row = windows.filter(key=key).values_list("version", "slots").get()
+        version, packed = row
+        slots = []
+        for entry in filter(None, packed.split(",")):
+            moment, _, cost = entry.partition(":")
+            slots.append((int(moment), int(cost or 1)))
+        return version, slots
 
     def reset(self, key: str | None = None) -> None:
         from integrations.models import RateLimitWindow
 
         windows = RateLimitWindow.objects.using(self._using)
         (windows if key is None else windows.filter(key=key)).delete()
+        if key is None:
+            self._known.clear()
+        else:
+            self._known.pop(key, None)
 
 
 local_limiter = SlidingWindowLimiter()

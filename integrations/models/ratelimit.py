@@ -1,29 +1,20 @@
-"""Tables of the database rate limiter (`connectors.ratelimit.DatabaseSlidingWindow`).
+"""The table of the database rate limiter (`connectors.ratelimit.DatabaseSlidingWindow`).
 
-Used only when there is no Redis. A window row exists to be locked: it serializes the workers of
-one key. Its slots are pruned by every acquisition, so a key holds at most one window of rows.
+Used only when there is no Redis. One row per key holds the key's whole window: the times of the
+slots granted in it, packed, and a version. A slot is taken by one conditional UPDATE of that row
+(compare-and-swap on the version), so the row never grows past one window of times.
 """
 
 from django.db import models
 
 
 class RateLimitWindow(models.Model):
-    """The sliding window of one key (one connection), locked while a slot is taken."""
+    """The sliding window of one key (one connection): its slot times and a version to swap on."""
 
     key = models.CharField(max_length=200, unique=True)
+    slots = models.TextField(blank=True, default="", help_text="Slots as Unix microseconds[:cost], comma-separated, "
+                                                                 "oldest first.")
+    version = models.BigIntegerField(default=0)
 
     def __str__(self):
         return self.key
-
-
-class RateLimitSlot(models.Model):
-    """One request granted in a window, at a Unix time in seconds."""
-
-    window = models.ForeignKey(RateLimitWindow, on_delete=models.CASCADE, related_name="slots")
-    taken_at = models.FloatField()
-
-    class Meta:
-        indexes = [models.Index(fields=["window", "taken_at"])]
-
-    def __str__(self):
-        return f"{self.window} @ {self.taken_at:.6f}"

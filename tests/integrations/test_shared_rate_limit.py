@@ -7,6 +7,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from integrations.connectors.ratelimit import (
     SHARED_MARGIN,
@@ -17,7 +18,7 @@ from integrations.connectors.ratelimit import (
     shared_limiter,
 )
 from integrations.management.commands.bench_rate_limit import hammer, max_in_window
-from integrations.models import RateLimitSlot
+from integrations.models import RateLimitWindow
 
 T0 = 1_700_000_000.0
 
@@ -101,13 +102,40 @@ def test_reset_of_one_key_keeps_the_others(limiter):
     assert limiter.try_acquire("b", limit) is False
 
 
-def test_database_window_keeps_at_most_one_window_of_rows(db, clock):
+def test_database_window_keeps_at_most_one_window_of_slots(db, clock):
     limiter = DatabaseSlidingWindow(clock=clock, sleep=clock.sleep)
     limit = Limit(5, 1.0)
     for step in range(50):
         clock.now = T0 + step * 0.1
         limiter.acquire("connection:1", limit)
-    assert RateLimitSlot.objects.filter(window__key="connection:1").count() <= limit.requests
+    window = RateLimitWindow.objects.get(key="connection:1")
+    assert len(window.slots.split(",")) <= limit.requests
+    assert RateLimitWindow.objects.count() == 1
+
+
+def test_database_slot_is_one_statement_and_a_full_window_is_waited_out_without_any(db, clock):
+    limiter = DatabaseSlidingWindow(clock=clock, sleep=clock.sleep, margin=0)
+    limit = Limit(2, 10.0)
+    limiter.acquire("connection:1", limit)  # the first reads (and creates) the key's row
+    with CaptureQueriesContext(connection) as taking:
+        assert limiter.try_acquire("connection:1", limit) is True
+    with CaptureQueriesContext(connection) as refused:
+        assert limiter.try_acquire("connection:1", limit) is False
+    assert [query["sql"].split()[0] for query in taking.captured_queries] == ["UPDATE"]
+    assert refused.captured_queries == []
+
+
+def test_database_window_taken_by_another_worker_is_read_again_not_overdrawn(db, clock):
+    ours = DatabaseSlidingWindow(clock=clock, sleep=clock.sleep, margin=0)
+    theirs = DatabaseSlidingWindow(clock=clock, sleep=clock.sleep, margin=0)  # another process
+    limit = Limit(3, 10.0)
+    assert ours.try_acquire("connection:1", limit) is True
+    clock.now += 1
+    assert theirs.try_acquire("connection:1", limit) is True
+    assert theirs.try_acquire("connection:1", limit) is True
+    clock.now += 1
+    assert ours.try_acquire("connection:1", limit) is False  # its swap failed, it read the full window
+    assert ours.acquire("connection:1", limit) == pytest.approx(8.0)
 
 
 def test_redis_keys_are_namespaced_and_expire(redis_url):
@@ -158,3 +186,23 @@ def test_four_worker_processes_on_one_connection_stay_under_the_limit(backend, r
     assert result.max_in_window(limit.per_seconds) == limit.requests
     # ... and it throttled no harder than it must: the first ten went at once, then ten per window.
     assert 3 * limit.per_seconds <= stamps[-1] - stamps[0] <= 3 * limit.per_seconds + 1.0
+
+
+def test_a_weighted_budget_counts_each_slots_cost(limiter, clock):
+    points = Limit(100, 10.0)  # e.g. query-complexity points per 10 s
+    assert limiter.try_acquire("connection:1:complexity", points, cost=60) is True
+    clock.now = T0 + 2
+    assert limiter.try_acquire("connection:1:complexity", points, cost=30) is True
+    clock.now = T0 + 4
+    assert limiter.try_acquire("connection:1:complexity", points, cost=20) is False  # 90 used
+    assert limiter.acquire("connection:1:complexity", points, cost=20) == pytest.approx(6.0)  # the 60 leave
+    assert limiter.try_acquire("connection:1:complexity", points, cost=10) is True  # 30 + 20 + 10
+    assert limiter.try_acquire("connection:1:complexity", points, cost=41) is False
+
+
+def test_a_cost_above_the_whole_budget_waits_for_an_empty_window(limiter, clock):
+    points = Limit(100, 10.0)
+    assert limiter.try_acquire("connection:1:complexity", points, cost=10) is True
+    clock.now = T0 + 1
+    assert limiter.acquire("connection:1:complexity", points, cost=500) == pytest.approx(9.0)
+    assert limiter.try_acquire("connection:1:complexity", points, cost=1) is False
