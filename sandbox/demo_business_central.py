@@ -3,7 +3,8 @@
 Nordic Outerwear AB runs BC (a Swedish company with DOMESTIC/EU/EXPORT and OSS VAT business
 posting groups); Junipeer is wired to it with Entra client credentials and the same flows as the
 Fortnox shop. Its orders show two shipments of one order, a partial return, an OSS sale to Germany
-and an export to Norway. Idempotent, like `demo.seed`.
+and an export to Norway. The tenant's sandbox environment holds a test copy of the company, for
+onboarding it again in Get Started. Idempotent, like `demo.seed`.
 """
 
 from decimal import Decimal
@@ -19,6 +20,8 @@ SLUG = "nordic"
 TENANT = "nordicouterwear.onmicrosoft.example"
 BC_CLIENT_ID = "junipeer-demo-bc-client"
 BC_CLIENT_SECRET = "junipeer-demo-bc-client-secret"
+TEST_COMPANY = "NORDIC OUTERWEAR TEST"
+TEST_COMPANY_NAME = "Nordic Outerwear AB (test)"
 # SKU, item name, price (SEK incl. VAT)
 ITEMS = [("PK100NAVM", "Parka Navy M", "2499"), ("PK100NAVL", "Parka Navy L", "2499"), ("BN200", "Beanie", "299")]
 OSS = {"DE": "OSS-DE", "FI": "OSS-FI", "FR": "OSS-FR", "NL": "OSS-NL", "DK": "OSS-DK"}
@@ -61,6 +64,13 @@ def _orders(store):
         billing_address=address("Kari", "Berg", "Storgata 8", "0155", "Oslo", "NO", kari.email)))
 
 
+def centra_store():
+    """The shop's Centra store, once seeded (the one to connect in Get Started with the test company)."""
+    from .centra.models import Store
+
+    return Store.objects.get(slug=SLUG)
+
+
 def seed(site_url: str, *, fast: bool = False, owner=None) -> Integration:
     organization, _ = Organization.objects.get_or_create(
         slug=SLUG, defaults={"name": "Nordic Outerwear AB", "contact_email": "owner@nordicouterwear.example"})
@@ -69,11 +79,15 @@ def seed(site_url: str, *, fast: bool = False, owner=None) -> Integration:
                                          defaults={"role": Membership.Role.OWNER})
     store = centra.create_store(SLUG, name="Nordic Outerwear", plan="enterprise" if fast else "growth")
     environment = bc.create_environment(TENANT, "production", **({"rate_limit_requests": 10**6} if fast else {}))
-    bc.create_environment(TENANT, "sandbox", type="Sandbox")
     company = bc.create_company(environment, "NORDIC OUTERWEAR", "Nordic Outerwear AB")
+    # The partner's test copy, in the sandbox environment: what an owner connects in Get Started on
+    # the demo (README), so its test sync never meets the live shop's invoices.
+    test_company = bc.create_company(bc.create_environment(TENANT, "sandbox", type="Sandbox"),
+                                     TEST_COMPANY, TEST_COMPANY_NAME)
     bc.create_app(BC_CLIENT_ID, BC_CLIENT_SECRET, TENANT)
     for sku, name, price in ITEMS:
         bc.create_item(company, sku, name, inventory=40, unit_price=price)
+        bc.create_item(test_company, sku, name, inventory=40, unit_price=price)
     if not store.products.exists():
         centra.create_product(store, "PK100", "Parka", variants=[{"variant_number": "NAV", "name": "Navy", "sizes": [
             {"name": size, "size_number": size} for size in ("M", "L")]}])

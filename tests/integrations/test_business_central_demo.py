@@ -31,3 +31,14 @@ def test_the_business_central_shop_gets_posted_invoices_and_a_linked_credit_memo
     assert credit["invoiceNumber"] in {i["number"] for i in invoices}
     german = next(i for i in invoices if i["currencyCode"] == "EUR")
     assert {line["taxCode"] for line in german["salesInvoiceLines"]} == {"VAT19"}  # OSS Germany at Centra's rate
+
+
+def test_the_tenants_sandbox_environment_holds_a_test_company_to_onboard_in_get_started(live_server):
+    limits.reset()
+    demo.seed(live_server.url, fast=True)
+
+    test_company = Company.objects.get(environment__name="sandbox", environment__tenant=demo_business_central.TENANT)
+
+    assert test_company.display_name == "Nordic Outerwear AB (test)"
+    assert all(bc.item(test_company, sku)["inventory"] == 40 for sku, _, _ in demo_business_central.ITEMS)
+    assert not bc.invoices(test_company)

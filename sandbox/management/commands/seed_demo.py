@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations.queue import enqueue_first_sync
-from sandbox import demo
+from sandbox import demo, demo_business_central
 
 
 class Command(BaseCommand):
@@ -28,3 +28,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Get Started as a new shop: {site_url}/accounts/signup/ ; in step 1 the Centra store "
                           f"'{store.name}' has the API address {site_url}/sandbox/centra/{store.slug} and the API "
                           f"token {store.api_token}; in step 2 pick the Fortnox company {demo.GET_STARTED_COMPANY}")
+        bc, nordic = demo_business_central, demo_business_central.centra_store()
+        self.stdout.write(f"Get Started on Business Central: in step 1 the Centra store '{nordic.name}' at "
+                          f"{site_url}/sandbox/centra/{nordic.slug} with the token {nordic.api_token}; in step 2 "
+                          f"Business Central with tenant {bc.TENANT}, client id {bc.BC_CLIENT_ID}, client secret "
+                          f"{bc.BC_CLIENT_SECRET}, API and sign-in address {site_url}/sandbox/business_central; then "
+                          f"the environment sandbox and the company {bc.TEST_COMPANY_NAME}")
