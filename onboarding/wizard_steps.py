@@ -25,9 +25,12 @@ from .access import member_required, owner_for_post, owner_required
 from .wizard_forms import BookkeepingForm, FlowsForm, GoLiveForm, MarketsForm, PostingGroupsStepForm, oss_formset
 from .wizard_views import _guard, _page, _step_url
 
-# Which step fixes a failed test record, by error code prefix (the rest: the ERP step's checklist).
-FIXED_AT = {"unmapped_oss_rate": "bookkeeping", "unknown_sku": "prepare", "unknown_currency": "prepare",
-            "auth_expired": "erp", "auth_forbidden": "erp", "invalid_article_number": "prepare"}
+# Which step fixes a failed test record, by error code (the rest: bookkeeping for an account or an
+# unmapped booking, else the ERP checklist). None: no step fixes it (a SKU renamed in Centra; a
+# return waiting for its shipment's invoice), so no link.
+FIXED_AT = {"unmapped_oss_rate": "bookkeeping", "unmapped_vat": "bookkeeping", "unknown_sku": "prepare",
+            "unknown_currency": "prepare", "auth_expired": "erp", "auth_forbidden": "erp",
+            "invalid_article_number": None, "original_invoice_missing": None}
 
 
 def _posted(request):
@@ -215,7 +218,10 @@ def _state(wizard):
 
 
 def _fix_url(code):
-    return _step_url(FIXED_AT.get(code, "bookkeeping" if "account" in (code or "") else "prepare")) if code else None
+    if not code:
+        return None
+    step = FIXED_AT.get(code, "bookkeeping" if "account" in code or code.startswith("unmapped") else "prepare")
+    return _step_url(step) if step else None
 
 
 @member_required

@@ -12,6 +12,7 @@ from integrations import queue
 from integrations.models import Flow, Integration, SyncRecord, SyncRun
 from integrations.services import test_sync
 from mappings.models import Bookkeeping, OssAccount
+from onboarding import wizard_steps
 from onboarding.models import Wizard
 from sandbox.centra import services as centra
 from sandbox.centra.models import Shipment
@@ -279,3 +280,11 @@ def test_quantities_and_vat_rates_read_as_people_write_them(value, shown):
     from onboarding.templatetags.owners import number
 
     assert number(value) == shown
+
+
+@pytest.mark.parametrize(("code", "step"), [
+    ("unmapped_oss_rate", "bookkeeping"), ("unmapped_vat", "bookkeeping"), ("unknown_sku", "prepare"),
+    ("auth_expired", "erp"), ("invalid_article_number", None), ("original_invoice_missing", None),
+])
+def test_a_failed_test_record_links_to_the_step_that_fixes_it_or_to_none(code, step):
+    assert wizard_steps._fix_url(code) == (reverse(f"onboarding:wizard-{step}") if step else None)
