@@ -138,6 +138,10 @@ class BookkeepingForm(forms.ModelForm):
                   "freight_account", "freight_article", "discount_account", "discount_article",
                   "return_fee_account", "return_fee_article", "gift_card_account", "gift_card_skus",
                   "rounding_decimals"]
+        labels = {"sales_account_25": "Sales account 25 %", "sales_account_12": "Sales account 12 %",
+                  "sales_account_6": "Sales account 6 %", "sales_account_0": "Sales account 0 %",
+                  "eu_reverse_charge_account": "EU reverse charge account", "eu_vat_account": "EU VAT account",
+                  "oss_enabled": "OSS on"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
