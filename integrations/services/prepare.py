@@ -10,7 +10,7 @@ checked" for every item (never "ready"), so the page says what to check by hand.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from mappings.services import bookkeeping_for
+from mappings.services import bookkeeping_for, posting_groups_of
 
 from .. import audit
 from ..connections import erp_for
@@ -52,17 +52,17 @@ def needs_of(integration, markets: list[Market]) -> tuple[SetupNeeds, list[Setup
     if bookkeeping.discount_account:
         accounts.append(("discounts", bookkeeping.discount_account))
     local = []
+    groups = posting_groups_of(integration)
     if bookkeeping.oss_enabled:
-        oss = list(integration.oss_accounts.all())
-        accounts += [(f"OSS sales to {row.country_code} at {row.vat_rate.normalize():f} %", row.sales_account)
-                     for row in oss]
-        covered = {row.country_code for row in oss}
+        if groups is None:
+            oss = list(integration.oss_accounts.all())
+            accounts += [(f"OSS sales to {row.country_code} at {row.vat_rate.normalize():f} %", row.sales_account)
+                         for row in oss]
+            covered = {row.country_code for row in oss}
+        else:
+            covered = {country for country, group in (groups.oss or {}).items() if group}
         for country in sorted({c for m in chosen for c in m.eu_countries} - covered - {bookkeeping.home_country}):
-            local.append(SetupItem(  # not blocking here: the accounts are entered at the Bookkeeping step
-                "oss", country, f"OSS accounts for {country}", None,
-                f"OSS is on and your markets sell to {country}: create one sales account per VAT rate you charge "
-                f"there in your ERP's chart (e.g. 30xx tied to {country}'s OSS VAT code), then enter them at the "
-                "Bookkeeping step. Or turn OSS off there if you stay under the EU threshold."))
+            local.append(_oss_item(country, integration.target.system.label, by_groups=groups is not None))
     else:
         accounts.append(("EU consumer sales with Swedish VAT", bookkeeping.eu_vat_account))
     articles = []
@@ -77,6 +77,20 @@ def needs_of(integration, markets: list[Market]) -> tuple[SetupNeeds, list[Setup
                        accounts=tuple((purpose, number) for purpose, number in accounts if number),
                        articles=tuple(articles))
     return needs, local
+
+
+def _oss_item(country: str, label: str, *, by_groups: bool) -> SetupItem:
+    """Not blocking here: what OSS books on is chosen at the Bookkeeping step."""
+    if by_groups:
+        advice = (f"OSS is on and your markets sell to {country}: {label} books these sales through a VAT business "
+                  f"posting group for {country} (e.g. OSS-{country}, with a VAT posting setup per VAT product group "
+                  f"at {country}'s rates); create it in {label} if missing, then choose it at the Bookkeeping step. "
+                  "Or turn OSS off there if you stay under the EU threshold.")
+        return SetupItem("oss", country, f"OSS posting group for {country}", None, advice)
+    advice = (f"OSS is on and your markets sell to {country}: create one sales account per VAT rate you charge there "
+              f"in your ERP's chart (e.g. 30xx tied to {country}'s OSS VAT code), then enter them at the Bookkeeping "
+              "step. Or turn OSS off there if you stay under the EU threshold.")
+    return SetupItem("oss", country, f"OSS accounts for {country}", None, advice)
 
 
 def checklist(integration) -> Checklist:

@@ -12,6 +12,7 @@ from onboarding import progress
 from onboarding.models import Wizard
 from sandbox.business_central import records as store
 from sandbox.business_central import services as bc
+from sandbox.centra import services as centra
 
 from .fixtures import make_owner
 
@@ -229,3 +230,18 @@ def test_a_posting_group_row_half_filled_says_what_is_missing(client, owner, bc_
     assert "Choose the VAT business posting group of OSS sales to FR." in page
     assert "Choose the VAT product posting group of 5.5 % VAT." in page
     assert "Give the country&#x27;s two-letter ISO code, e.g. DE." in page
+
+
+def test_prepare_asks_for_an_oss_posting_group_not_oss_accounts_when_bc_books_by_groups(client, owner, sandbox,
+                                                                                        bc_sandbox):
+    centra.create_market(sandbox.store, "Germany", country_codes=("DE",), currency="EUR")
+    _connect(client, bc_sandbox, bc_sandbox.companies[0])
+
+    page = client.get(reverse("onboarding:wizard-prepare")).content.decode()
+
+    assert "OSS posting group for DE" in page
+    assert "VAT business posting group for DE" in page
+    assert "OSS accounts for DE" not in page  # Fortnox's way: sales accounts per rate
+    integration = Wizard.objects.get(organization=owner).integration
+    PostingGroups.objects.update_or_create(integration=integration, defaults={"oss": {"DE": "OSS-DE"}})
+    assert "OSS posting group for DE" not in client.get(reverse("onboarding:wizard-prepare")).content.decode()
