@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from random import Random
+from types import SimpleNamespace
 
 import requests
 from django.db import transaction
@@ -27,10 +28,14 @@ from sandbox.faults import set_faults
 
 FORTNOX_LIMIT = 25  # requests per tenant and 5 s (fortnox.md §2)
 FORTNOX_WINDOW = 5.0
+CENTRA_WINDOW = 10.0
 UNLIMITED = 1_000_000
 ID_SEGMENT = re.compile(r"^(\d+/[a-z]+)/[^/]+")  # "3/customers/12" -> "3/customers/{id}"
 FOLDED = r"\1/{id}"
 OPERATION = re.compile(rb"\b(query|mutation)\s+(\w+)")
+SQL_LITERALS = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b|%s|\?")
+SQL_LISTS = re.compile(r"\((?:\s*\?\s*,)+\s*\?\s*\)")
+SQL_COLUMNS = re.compile(r"^(SELECT|RETURNING)\s.*?\sFROM\s", re.S)
 
 
 def max_in_window(stamps: list[float], seconds: float) -> int:
@@ -58,12 +63,33 @@ def endpoint(method: str, url: str, body: bytes | None) -> tuple[str, str]:
     return "other", f"{method} {path}"
 
 
+def statement_shape(sql: str) -> str:
+    """A statement with its values folded, e.g. `SELECT … FROM "integrations_recordlink" WHERE … IN (?)`."""
+    shape = SQL_LISTS.sub("(?)", SQL_LITERALS.sub("?", " ".join(sql.split())))
+    shape = SQL_COLUMNS.sub(lambda found: f"{found.group(1)} … FROM ", shape)
+    return shape.replace('"', "")[:150]
+
+
+def most_points_in_window(stamps: list[tuple[float, int]], seconds: float) -> int:
+    """The most points any half-open window [t, t + seconds) holds, of (moment, points) pairs."""
+    stamps = sorted(stamps)
+    most = start = inside = 0
+    for moment, points in stamps:
+        inside += points
+        while moment - stamps[start][0] >= seconds:
+            inside -= stamps[start][1]
+            start += 1
+        most = max(most, inside)
+    return most
+
+
 @dataclass
 class Call:
     system: str
     endpoint: str
     status: int
     sent: float
+    complexity: int = 0  # Centra's query cost, as it reported it
 
 
 @dataclass
@@ -72,6 +98,7 @@ class Meter:
 
     calls: list[Call] = field(default_factory=list)
     queries: int = 0
+    shapes: Counter = field(default_factory=Counter)
     cpu: float = 0.0
     wall: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -87,8 +114,9 @@ class Meter:
             if meter._on:
                 system, name = endpoint(request.method, request.url, request.body if isinstance(
                     request.body, bytes) else (request.body or "").encode())
+                cost = centra_complexity(response) if system == "centra" else 0
                 with meter._lock:
-                    meter.calls.append(Call(system, name, response.status_code, sent))
+                    meter.calls.append(Call(system, name, response.status_code, sent, cost))
             return response
 
         requests.Session.send = send
@@ -104,12 +132,14 @@ class Meter:
 
     def _count(self, execute, sql, params, many, context):
         if self._on:
+            shape = statement_shape(sql)
             with self._lock:
                 self.queries += 1
+                self.shapes[shape] += 1
         return execute(sql, params, many, context)
 
     def __enter__(self):
-        self.calls, self.queries = [], 0
+        self.calls, self.queries, self.shapes = [], 0, Counter()
         self._cpu0, self._wall0 = time.process_time(), time.monotonic()
         self._on = True
         return self
@@ -133,6 +163,16 @@ class Meter:
     def peak_window(self, system: str, seconds: float = FORTNOX_WINDOW) -> int:
         return max_in_window([call.sent for call in self.of(system)], seconds)
 
+    def peak_complexity(self, seconds: float = CENTRA_WINDOW) -> int:
+        return most_points_in_window([(call.sent, call.complexity) for call in self.of("centra")], seconds)
+
+
+def centra_complexity(response) -> int:
+    try:
+        return int(response.json().get("extensions", {}).get("complexity") or 0)
+    except (ValueError, AttributeError, TypeError):
+        return 0
+
 
 def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -152,7 +192,8 @@ def build_shop(site_url: str, *, shipments: int, customers: int, seed: int, limi
                                             for bucket, windows in world.store.quotas().items()}
         world.store.save(update_fields=["rate_limit_overrides"])
         for connection in (world.integration.source, world.integration.target):
-            connection.settings = {**connection.settings, "rate_limit": {"requests": UNLIMITED, "per_seconds": 1}}
+            connection.settings = {**connection.settings, "rate_limit": {"requests": UNLIMITED, "per_seconds": 1},
+                                   "complexity_limit": {"points": UNLIMITED, "per_seconds": 1}}
             connection.save(update_fields=["settings"])
     world.integration.flows.exclude(kind="orders").update(enabled=False)
     place_orders(world, shipments)
@@ -191,7 +232,8 @@ def reload_shop(slug: str, seed: int) -> worlds.World:
     skus = [(f"{number}{variant}{size}", Decimal(price)) for number, _, variant, sizes, price in worlds.PRODUCTS
             for size in sizes]
     return worlds.World(
-        token=token, store=store, tenant=Tenant.objects.get(name=f"Chaos Fashion {token} AB"), integration=integration,
+        token=token, store=store, erp=SimpleNamespace(tenant=Tenant.objects.get(name=f"Chaos Fashion {token} AB")),
+        integration=integration,
         webhook_secret=store.webhook_secret, rng=Random(seed), skus=skus,
         customers=list(Customer.objects.filter(store=store).order_by("pk")),
     )

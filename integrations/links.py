@@ -8,17 +8,19 @@
    pick up the same record at once, only one pushes (database-level, not a Python check);
 3. if an earlier attempt may have written (its claim is still there: it died, or its answer was
    lost), the target is searched by our external reference before anything is created;
-4. the target id is stored on the link (together with whatever `on_linked` keeps beside it, e.g.
-   an invoice's booking, in the same transaction); a definite failure releases the claim, an
-   ambiguous one keeps it so the next attempt searches first.
+4. the target id is stored on the link (after whatever `on_linked` keeps beside it, e.g. an
+   invoice's booking); a definite failure releases the claim, an ambiguous one keeps it so the
+   next attempt searches first.
 
-A runner reads the links of a whole batch at once (`prefetched`), so a record costs no link read
-of its own, and a link that does not exist yet is created already claimed by one INSERT. Records
+A runner reads the links of a whole batch at once (`prefetched`: the records' own and those of
+the customers they name), so a record costs no link read of its own, and a link that does not
+exist yet is created already claimed by one INSERT. Records
 of one run may be pushed by several threads: objects they share (a customer who bought twice)
 are pushed under a per-object lock (`_object_lock`), since claims tell runs apart, not threads.
 """
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,6 +64,7 @@ class Pushed:
 
 _ABSENT = object()
 _prefetched: dict[tuple, object] = {}  # (integration id, object type, source id) -> link or _ABSENT
+_batches: Counter = Counter()  # key -> how many running batches read it
 _object_locks = [threading.RLock() for _ in range(64)]  # striped: a bounded number, whatever is pushed
 
 
@@ -70,20 +73,37 @@ def _key(integration, object_type: str, source_id) -> tuple:
 
 
 @contextmanager
-def prefetched(integration: Integration, object_type: str, source_ids):
-    """Read the links of `source_ids` in one query for the duration of a batch. Each read link is
-    used once by `push_once` (a stale one is harmless: claims are compare-and-swap)."""
-    ids = [str(source_id) for source_id in source_ids]
-    keys = [_key(integration, object_type, source_id) for source_id in ids]
-    found = {link.source_id: link for link in RecordLink.objects.filter(
-        integration=integration, object_type=object_type, source_id__in=ids).select_related("claimed_by")}
-    for key, source_id in zip(keys, ids, strict=True):
-        _prefetched[key] = found.get(source_id, _ABSENT)
+def prefetched(integration: Integration, wanted: dict[str, list]):
+    """Read the links of a batch, `{object type: [source id, ...]}`, in one query for the duration
+    of the batch. Each read link is used once by `push_once` (a stale one is harmless: claims are
+    compare-and-swap); `remember` replaces one that changed during the batch."""
+    groups = {object_type: [str(source_id) for source_id in ids] for object_type, ids in wanted.items() if ids}
+    keys = [(_key(integration, object_type, source_id), object_type, source_id)
+            for object_type, ids in groups.items() for source_id in ids]
+    found = {}
+    if keys:
+        found = {(link.object_type, link.source_id): link for link in RecordLink.objects.filter(
+            integration=integration, object_type__in=list(groups),
+            source_id__in={source_id for ids in groups.values() for source_id in ids}).select_related("claimed_by")}
+    for key, object_type, source_id in keys:
+        _prefetched[key] = found.get((object_type, source_id), _ABSENT)
+        _batches[key] += 1
     try:
         yield
     finally:
-        for key in keys:
-            _prefetched.pop(key, None)
+        for key, _, _ in keys:
+            _batches[key] -= 1
+            if _batches[key] <= 0:
+                del _batches[key]
+                _prefetched.pop(key, None)
+
+
+def remember(link: RecordLink) -> None:
+    """Keep a link that changed (completed, or what was sent updated) as the one a running batch
+    reads, so its later records need no read of their own."""
+    key = _key(link.integration_id, link.object_type, link.source_id)
+    if _batches[key]:
+        _prefetched[key] = link
 
 
 def get_link(integration: Integration, object_type: str, source_id: str) -> RecordLink | None:
@@ -136,19 +156,22 @@ def _claim(link: RecordLink, run: SyncRun) -> bool:
 
 
 def complete(link: RecordLink, target_id: str, fingerprint: str = "") -> None:
+    now = timezone.now()
     RecordLink.objects.filter(pk=link.pk).update(
-        target_id=str(target_id), fingerprint=fingerprint, claimed_by=None, claimed_at=None,
-        updated_at=timezone.now(),
+        target_id=str(target_id), fingerprint=fingerprint, claimed_by=None, claimed_at=None, updated_at=now,
     )
+    link.target_id, link.fingerprint, link.claimed_by, link.claimed_at, link.updated_at = (
+        str(target_id), fingerprint, None, None, now)
+    remember(link)
 
 
 def _link(link: RecordLink, target_id: str, fingerprint: str, on_linked) -> None:
-    """Complete the link and keep what belongs with it, all or nothing: if keeping fails, the claim
-    stays and the next attempt finds the document by reference instead of creating it again."""
-    with transaction.atomic():
-        complete(link, target_id, fingerprint)
-        if on_linked is not None:
-            on_linked(link)
+    """Keep what belongs with the link, then complete it: if keeping fails or the process dies in
+    between, the claim stays and the next attempt finds the document by reference instead of
+    creating it again (and keeps it anew: `on_linked` must be an upsert). No transaction needed."""
+    if on_linked is not None:
+        on_linked(link)
+    complete(link, target_id, fingerprint)
 
 
 def release(link: RecordLink) -> None:

@@ -2,7 +2,8 @@
 
 It owns what every external API needs and no flow should think about: timeouts, retries with
 exponential backoff and jitter that honour `Retry-After` (and back off on their own after a 429
-without one), client-side rate limiting per connection, refreshing credentials once on a 401,
+without one), client-side rate limiting per connection (requests, and weighted budgets such as
+query-complexity points: `budgets`, `spent`), refreshing credentials once on a 401,
 secret redaction in everything we keep, the translation of failures into the error catalog's
 codes, and URL safety: every hop, redirects and token URLs included, goes through the session's
 `urlsafety.GuardedAdapter`, which refuses non-https and non-public addresses (`unsafe_url`).
@@ -182,6 +183,14 @@ class ApiClient:
         """Called once after a 401. Return True if credentials changed and the call may be retried."""
         return False
 
+    def budgets(self, json) -> list[tuple[str, Limit, int]]:
+        """Budgets a request draws from besides the request count, as (name, limit, cost): e.g.
+        Centra's query-complexity points. Each is a weighted window of the shared limiter."""
+        return []
+
+    def spent(self, json, body) -> None:
+        """Told what an answered request really cost (e.g. the complexity an API reports)."""
+
     def error_from_response(self, response: requests.Response, body) -> SyncError:
         """Translate a non-retryable error response into a catalog error."""
         if response.status_code == 401:
@@ -212,6 +221,8 @@ class ApiClient:
             exchange.attempts = attempt
             if self.limit is not None:
                 self.limiter.acquire(self.connection_key, self.limit)
+            for budget, limit, cost in self.budgets(json):
+                self.limiter.acquire(f"{self.connection_key}:{budget}", limit, cost)
             send_headers = {"Accept": "application/json", **(headers or {})}
             if authenticated:
                 send_headers.update(self.auth_headers())
@@ -272,6 +283,7 @@ class ApiClient:
                 error = self.error_from_response(response, body)
                 error.request, error.response = exchange.as_request(), exchange.as_response()
                 raise error
+            self.spent(json, body)
             return body
 
     def _wait(self, attempt: int, retry_after: float | None, reason: str, *, rate_limited: bool = False) -> None:

@@ -91,6 +91,11 @@ class FlowKind:
     def process(self, record: SourceRecord) -> Outcome:
         raise NotImplementedError
 
+    def links_to_read(self, records: list[SourceRecord]) -> dict[str, list[str]]:
+        """The record links a batch of `records` will look up, `{object type: [source id, ...]}`:
+        the runner reads them in one query before the batch (`links.prefetched`)."""
+        return {self.object_type: [record.source_id for record in records]}
+
     def checkpoint(self, batch: Batch) -> dict:
         """The cursor to save once `batch` is handled."""
         return batch.cursor

@@ -13,7 +13,7 @@ import hashlib
 import json
 
 from ..domain.documents import Customer
-from ..links import get_link, push_once
+from ..links import get_link, push_once, remember
 from ..models import RecordLink
 
 
@@ -37,6 +37,7 @@ def remember_sent(integration, target_id: str, fields: dict) -> None:
         link.sent = {**link.sent, **fields}
         link.fingerprint = fingerprint(link.sent)
         link.save(update_fields=["sent", "fingerprint", "updated_at"])
+        remember(link)  # a batch's later records of this customer see what was sent
 
 
 def ensure_customer(context, erp, customer: Customer) -> tuple[str, str]:

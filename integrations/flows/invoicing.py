@@ -1,5 +1,6 @@
 """Pushing an invoice or credit invoice document exactly once, with its customer matched first."""
 
+from mappings.centra import customer_source_id
 from mappings.services import keep_booking
 
 from ..domain.documents import Invoice
@@ -7,6 +8,20 @@ from ..links import push_once
 from ..models import SyncRecord
 from .base import Outcome
 from .customer_matching import ensure_customer, fingerprint
+
+
+def likely_customer_key(order) -> str | None:
+    """The customer link an order's invoice most likely looks up, to read it with the batch's
+    links: a person by Centra customer id or e-mail. A company is keyed by numbers only its
+    mapping knows, and a mapping may take the e-mail elsewhere: a wrong guess costs one read."""
+    if not isinstance(order, dict):
+        return None
+    billing, buyer = order.get("billingAddress"), order.get("customer")
+    billing, buyer = (billing if isinstance(billing, dict) else {}), (buyer if isinstance(buyer, dict) else {})
+    if str(billing.get("companyName") or "").strip():
+        return None
+    email = str(billing.get("email") or buyer.get("email") or "").strip()
+    return customer_source_id(buyer, email) if buyer.get("id") or email else None
 
 
 def push_invoice(context, erp, invoice: Invoice, *, object_type: str, source_id: str) -> Outcome:

@@ -14,7 +14,7 @@ from ..links import get_link
 from ..models import Flow, SyncRecord
 from .base import REFETCH_CHUNK, Outcome, SourceRecord, chunked, malformed
 from .centra_changes import CentraSourcedFlow, ChangeSource
-from .invoicing import push_invoice
+from .invoicing import likely_customer_key, push_invoice
 
 
 def as_orders(shipments: list[dict]) -> list[dict]:
@@ -96,6 +96,10 @@ class OrdersFlow(CentraSourcedFlow):
             yield from (r for r in self.records(self.source.orders_by_id(chunk)) if r.source_id in wanted)
 
     # --- pushing ----------------------------------------------------------------------------
+
+    def links_to_read(self, records):
+        customers = {likely_customer_key(record.data.get("order")) for record in records} - {None}
+        return {**super().links_to_read(records), "customer": sorted(customers)}
 
     def process(self, record: SourceRecord) -> Outcome:
         if "malformed" in record.data:

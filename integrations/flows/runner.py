@@ -275,7 +275,7 @@ class Runner:
             return
         self.beat(run)  # and again during the batch when it runs long (`beat_if_due`)
         done: list[tuple[SourceRecord, Outcome, list]] = []
-        with prefetched(self.flow.integration, self.kind.object_type, [r.source_id for r in records]):
+        with prefetched(self.flow.integration, self.kind.links_to_read(records)):
             try:
                 if pool is not None and not self.probed:
                     # A run's first record goes alone: refused access then stops the run at its first

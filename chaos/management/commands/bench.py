@@ -62,6 +62,8 @@ def figures(meter: bench.Meter, invoices: int) -> dict:
         "fortnox_endpoints": dict(meter.by_endpoint("fortnox")), "centra_endpoints": dict(meter.by_endpoint("centra")),
         "fortnox_429": meter.answered_429("fortnox"), "centra_429": meter.answered_429("centra"),
         "fortnox_peak_5s": meter.peak_window("fortnox"), "rss_kb": bench.peak_rss_kb(),
+        "centra_peak_points_10s": meter.peak_complexity(),
+        "sql_shapes": dict(meter.shapes.most_common(12)),
     }
 
 
@@ -73,11 +75,13 @@ class Command(BaseCommand):
         parser.add_argument("--n", type=int, default=int(os.environ.get("N") or 200), help="shipments (default 200)")
         parser.add_argument("--latency-ms", type=int, default=300, help="Fortnox's answer time in the ceiling run")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--parts", default="ceiling,overhead",
+                            help="which parts to measure (default ceiling,overhead; the summary line needs both)")
         parser.add_argument("--part", choices=["ceiling", "overhead"], help="(internal) measure one part")
         parser.add_argument("--slug", help="(internal) the shop to measure")
         parser.add_argument("--site-url", help="(internal) the sandbox server")
 
-    def handle(self, *args, n, latency_ms, seed, part, slug, site_url, **options):
+    def handle(self, *args, n, latency_ms, seed, parts, part, slug, site_url, **options):
         if part:
             return self.measure(part, slug, n, seed)
         seed = seed or random.randrange(1, 2**31)
@@ -85,24 +89,33 @@ class Command(BaseCommand):
             work = Path(tempfile.mkdtemp(prefix="junipeer-bench-"))
             env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}"}
             code = subprocess.call([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "bench",
-                                    "--n", str(n), "--latency-ms", str(latency_ms), "--seed", str(seed)], env=env)
+                                    "--n", str(n), "--latency-ms", str(latency_ms), "--seed", str(seed),
+                                    "--parts", parts], env=env)
             shutil.rmtree(work, ignore_errors=True)
             sys.exit(code)
         call_command("migrate", interactive=False, verbosity=0)
         log_dir = Path(tempfile.mkdtemp(prefix="junipeer-bench-logs-"))
         env = {**os.environ, "DEBUG": "false"}  # as in production: Django keeps no log of every query
-        self.say(f"bench: N={n}, Fortnox answers in {latency_ms} ms, {connection.vendor}, seed {seed}")
+        limiter = "Redis" if settings.REDIS_URL else "database"
+        self.say(f"bench: N={n}, Fortnox answers in {latency_ms} ms, database {connection.vendor}, "
+                 f"{limiter} rate limiter, seed {seed}")
         with Harness(env=env, log_dir=log_dir, port=free_port(), rng=random.Random(seed)) as harness:
             harness.start_server()
             self.site_url = harness.site_url
             self.env = env
-            bench.set_fortnox_latency(latency_ms)
-            ceiling = self.part("ceiling", n, seed, limited=True)
-            bench.set_fortnox_latency(0)
-            small = self.part("overhead", n, seed + 1, limited=False)
-            large = self.part("overhead", 10 * n, seed + 2, limited=False)
+            ceiling = small = large = None
+            if "ceiling" in parts:
+                bench.set_fortnox_latency(latency_ms)
+                ceiling = self.part("ceiling", n, seed, limited=True)
+                self.report_ceiling(ceiling, latency_ms)
+            if "overhead" in parts:
+                bench.set_fortnox_latency(0)
+                small = self.part("overhead", n, seed + 1, limited=False)
+                large = self.part("overhead", 10 * n, seed + 2, limited=False)
+                self.report_overhead(small, large)
         shutil.rmtree(log_dir, ignore_errors=True)
-        self.report(ceiling, small, large, latency_ms)
+        if ceiling and small:
+            self.summary(ceiling, small, large)
 
     def part(self, part: str, n: int, seed: int, *, limited: bool) -> dict:
         world = bench.build_shop(self.site_url, shipments=n, customers=max(5, n // 20), seed=seed, limited=limited)
@@ -130,7 +143,13 @@ class Command(BaseCommand):
 
     # --- the report ---------------------------------------------------------------------------
 
-    def report(self, ceiling: dict, small: dict, large: dict, latency_ms: int) -> None:
+    @property
+    def centra_budget(self) -> int:
+        from integrations.connectors.centra.client import CentraClient
+
+        return CentraClient.plan_complexity_limit("growth").requests
+
+    def report_ceiling(self, ceiling: dict, latency_ms: int) -> None:
         limit, window = bench.FORTNOX_LIMIT, bench.FORTNOX_WINDOW
         self.say(f"\n== ceiling run: Fortnox limit {limit}/{window:g} s per tenant, {latency_ms} ms per answer ==")
         for name in ("cold", "steady"):
@@ -142,8 +161,12 @@ class Command(BaseCommand):
                      f"{calls:.3f} Fortnox calls per invoice, {100 * share:.1f} % of the ceiling "
                      f"({limit / calls:.2f} invoices per 5 s)")
             self.say(f"        most Fortnox requests in any 5 s: {f['fortnox_peak_5s']}; "
-                     f"429s from Fortnox {f['fortnox_429']}, from Centra {f['centra_429']}")
+                     f"429s from Fortnox {f['fortnox_429']}, from Centra {f['centra_429']}; "
+                     f"most Centra complexity points in any 10 s: {f['centra_peak_points_10s']} "
+                     f"(our budget {self.centra_budget})")
             self.say(f"        Fortnox calls: {self.endpoints(f['fortnox_endpoints'])}")
+
+    def report_overhead(self, small: dict, large: dict) -> None:
         self.say("\n== overhead run: limits off, no latency ==")
         for f in (small, large):
             c = f["cold"]
@@ -154,8 +177,16 @@ class Command(BaseCommand):
                      f"peak RSS {c['rss_kb'] / 1024:.0f} MB")
             self.say(f"        Fortnox: {self.endpoints(c['fortnox_endpoints'], invoices)}")
             self.say(f"        Centra:  {self.endpoints(c['centra_endpoints'], invoices)}")
+            if f is small:
+                self.say("        SQL statements per invoice, by shape:")
+                for shape, count in c["sql_shapes"].items():
+                    self.say(f"          {count / invoices:6.2f}  {shape}")
         rss_ratio = large["cold"]["rss_kb"] / small["cold"]["rss_kb"]
         self.say(f"peak RSS at 10 x N / at N: {rss_ratio:.2f}")
+
+    def summary(self, ceiling: dict, small: dict, large: dict) -> None:
+        limit, window = bench.FORTNOX_LIMIT, bench.FORTNOX_WINDOW
+        rss_ratio = large["cold"]["rss_kb"] / small["cold"]["rss_kb"]
         steady, cold = ceiling["steady"], small["cold"]
         calls = steady["fortnox_calls"] / max(1, steady["invoices"])
         share = (steady["invoices"] / steady["wall"] * window) / (limit / calls) if calls else 0.0

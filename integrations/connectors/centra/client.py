@@ -1,7 +1,8 @@
 """Centra Integration API (GraphQL) client.
 
 Centra's rate-limit buckets are shared by every app on the store, so the client keeps to a share
-of the plan's request quota and always honours 429 + Retry-After (see `http.ApiClient`).
+of the plan's request quota and of its query-complexity points (every worker of a connection
+drawing from one shared window each), and always honours 429 + Retry-After (see `http.ApiClient`).
 Mutations answer HTTP 200 even when they fail; failure is a non-empty `userErrors`.
 """
 
@@ -11,9 +12,18 @@ from ...domain.errors import SyncError
 from ..http import ApiClient
 from ..ratelimit import Limit
 
-# Requests per 10 s by plan (centra.md §2.6). We use HEADROOM of it: other apps share the bucket.
+# Requests and query-complexity points per 10 s by plan (centra.md §2.6; where the doc gives no
+# complexity for a plan, the next lower plan's). We use HEADROOM of each: other apps share them.
 PLAN_REQUESTS_PER_10S = {"fresh": 20, "growth": 60, "enhanced": 150, "high_volume": 450, "enterprise": 1500}
+PLAN_COMPLEXITY_PER_10S = {"fresh": 150_000, "growth": 250_000, "enhanced": 250_000, "high_volume": 250_000,
+                           "enterprise": 250_000}
 HEADROOM = 0.7
+# What an operation not seen yet is expected to cost, until Centra says (`extensions.complexity`).
+FIRST_COMPLEXITY_ESTIMATE = 20_000
+
+# What each operation cost when last answered, by (query, page size): Centra's cost follows the
+# query and its list sizes, not the data, so the next identical request costs the same.
+_complexity_seen: dict[tuple[int, object], int] = {}
 
 MONEY = "value currency { code } conversionRate"
 ADDRESS = (
@@ -91,7 +101,13 @@ query Orders($where: OrderFilter, $limit: Int!, $page: Int!) {{
 
 @dataclass
 class CentraClient(ApiClient):
+    """`complexity_limit`: our budget of the store's query-complexity points. Each request takes
+    what its operation cost last time (or `first_complexity_estimate`) from a weighted window
+    shared by every worker of the connection, and what Centra reports beyond that afterwards."""
+
     api_token: str = ""
+    complexity_limit: Limit | None = None
+    first_complexity_estimate: int = FIRST_COMPLEXITY_ESTIMATE
 
     system = "Centra"
 
@@ -100,6 +116,38 @@ class CentraClient(ApiClient):
         """Our share of the plan's request bucket, which every app on the store draws from."""
         per_10s = max(1, int(PLAN_REQUESTS_PER_10S.get(plan, PLAN_REQUESTS_PER_10S["growth"]) * HEADROOM))
         return Limit(per_10s, 10.0)
+
+    @staticmethod
+    def plan_complexity_limit(plan: str = "growth") -> Limit:
+        """Our share of the plan's query-complexity bucket."""
+        points = PLAN_COMPLEXITY_PER_10S.get(plan, PLAN_COMPLEXITY_PER_10S["growth"])
+        return Limit(max(1, int(points * HEADROOM)), 10.0)
+
+    @staticmethod
+    def _operation(json) -> tuple[int, object] | None:
+        if not isinstance(json, dict) or not isinstance(json.get("query"), str):
+            return None
+        variables = json.get("variables") if isinstance(json.get("variables"), dict) else {}
+        return hash(json["query"]), variables.get("limit")
+
+    def expected_complexity(self, json) -> int:
+        operation = self._operation(json)
+        return _complexity_seen.get(operation, self.first_complexity_estimate) if operation else 0
+
+    def budgets(self, json):
+        cost = self.expected_complexity(json)
+        return [("complexity", self.complexity_limit, cost)] if self.complexity_limit and cost else []
+
+    def spent(self, json, body) -> None:
+        operation = self._operation(json)
+        extensions = body.get("extensions") if isinstance(body, dict) else None
+        actual = extensions.get("complexity") if isinstance(extensions, dict) else None
+        if operation is None or not isinstance(actual, int) or actual < 0:
+            return
+        expected = self.expected_complexity(json)
+        _complexity_seen[operation] = actual
+        if self.complexity_limit and actual > expected:  # what we took was too little: take the rest
+            self.limiter.acquire(f"{self.connection_key}:complexity", self.complexity_limit, actual - expected)
 
     def secrets(self):
         return [self.api_token]
