@@ -6,10 +6,10 @@ PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 # Unset, DJANGO_ENV means production (junipeer/settings.py): every target here says what it runs as.
-run migrate seed chaos bench: export DJANGO_ENV = development
+run migrate seed chaos bench bench-cluster: export DJANGO_ENV = development
 test test-services: export DJANGO_ENV = test
 
-.PHONY: run test test-services lint chaos bench chromium install install-dev migrate seed
+.PHONY: run test test-services lint chaos bench bench-cluster chromium install install-dev migrate seed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,12 @@ chaos: install-dev
 N ?= 200
 bench: install-dev
 	$(BIN)/python manage.py bench --n $(N)
+
+## Many shops on a cluster: 4 qcluster workers on PostgreSQL + Redis, 20 sandbox tenants (one
+## integration each, shipments seeded); total invoices/s, each tenant's peak against its limit, 429s.
+## A database and a Redis db of its own: BENCH_DATABASE_URL, BENCH_REDIS_URL.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/junipeer_bench_cluster
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
+bench-cluster: install-dev
+	-createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL)) 2>/dev/null
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py bench_cluster
