@@ -110,7 +110,8 @@ class Command(BaseCommand):
         seen = dict(FaultProfile.objects.values_list("system", "seen_429"))
         self.say(f"\n{total} invoices in {wall:.1f} s = {total / wall:.2f} invoices/s over {len(shops)} tenants; "
                  f"first invoice of every tenant within {max(firsts):.1f} s; "
-                 f"most per tenant in any 5 s {max(peaks)} (limit {bench.FORTNOX_LIMIT})")
+                 f"most per tenant in any 5 s {max(peaks)} (limit {bench.FORTNOX_LIMIT}); "
+                 f"429s from Fortnox {seen.get('fortnox', 0)}, from Centra {seen.get('centra', 0)}")
         self.say(f"tenants={len(shops)} invoices_per_s={total / wall:.2f} max_tenant_5s={max(peaks)} "
                  f"http429={seen.get('fortnox', 0) + seen.get('centra', 0)} overlapping_runs={overlaps} "
                  f"first_invoice_max_s={max(firsts):.1f}")
