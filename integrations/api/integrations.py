@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from .. import webhooks
 from ..models import Connection, Flow, Integration
-from ..services import golive, runs, setup
+from ..services import golive, runs, setup, test_sync
 from .base import PartnerApiView, check_if_match, with_etag
 from .errors import conflict, refused
 from .fields import ScopedIdField, ScopedSlugField
@@ -51,6 +51,8 @@ class GoLiveSerializer(serializers.Serializer):
 
 
 MessageSerializer = inline_serializer("ActionDone", {"message": serializers.CharField()})
+EXPORT_ONE = inline_serializer("ExportOne", {"reference": serializers.CharField(
+    max_length=64, help_text="A Centra order number, shipment number or return id (R315).")})
 WEBHOOK_INFO = inline_serializer("WebhookInfo", {"url": serializers.URLField(), "message": serializers.CharField()})
 
 
@@ -134,15 +136,38 @@ class IntegrationViewSet(PartnerApiView, mixins.ListModelMixin, mixins.RetrieveM
             raise refused(str(exc), "not_live") from exc
         return Response({"message": f"{'Paused' if paused else 'Resumed'} {integration}."})
 
-    @extend_schema(request=inline_serializer("ExportOne", {"reference": serializers.CharField(max_length=64)}),
+    @extend_schema(request=EXPORT_ONE, responses={202: inline_serializer("TestSyncQueued", {
+        "message": serializers.CharField(), "queued": serializers.IntegerField()})},
+        examples=[OpenApiExample("A shipment", request_only=True, value={"reference": "10001-1"})])
+    @action(detail=True, methods=["post"], url_path="test-sync")
+    def test_sync(self, request, slug=None):
+        """A draft's test sync: the order ("10001"), shipment ("10001-1") or return ("R315") named is
+        synced for real (its documents are created in the ERP) and nothing else is read, as in Get
+        Started; follow it in GET runs/?trigger=wizard and records/. A live integration uses export/."""
+        integration = self.get_object()
+        reference = serializers.CharField(max_length=64).run_validation(request.data.get("reference"))
+        if integration.status != Integration.Status.DRAFT:
+            raise refused(f"{integration} is live: sync one order, shipment or return with POST export/.", "not_draft")
+        try:
+            plan = test_sync.start_reference(integration, reference, user=request.user)
+        except ValueError as exc:  # runs.NothingToExport included
+            raise refused(str(exc), "nothing_to_export", {"reference": [str(exc)]}) from exc
+        return Response({"message": f"Test sync queued: {', '.join(plan.described)}.", "queued": plan.count},
+                        status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=EXPORT_ONE,
                    responses=inline_serializer("ExportQueued", {"message": serializers.CharField(),
                                                                 "queued": serializers.IntegerField()}),
                    examples=[OpenApiExample("A shipment", request_only=True, value={"reference": "10001-1"})])
     @action(detail=True, methods=["post"])
     def export(self, request, slug=None):
-        """Sync one Centra order ("10001"), shipment ("10001-2") or return ("R315") now."""
+        """Sync one Centra order ("10001"), shipment ("10001-2") or return ("R315") now (a live
+        integration; a draft's are synced with POST test-sync/)."""
         integration = self.get_object()
         reference = serializers.CharField(max_length=64).run_validation(request.data.get("reference"))
+        if integration.status == Integration.Status.DRAFT:
+            raise refused(f"{integration} is a draft: its flows do not run yet. Sync chosen records with POST "
+                          "test-sync/, or go live first.", "not_live")
         try:
             plan = runs.export_one(integration, reference, user=request.user)
         except runs.NothingToExport as exc:

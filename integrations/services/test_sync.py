@@ -26,6 +26,7 @@ from ..links import get_link
 from ..models import Flow, SyncRecord, SyncRun
 from ..queue import enqueue_wizard_test
 from ..webhooks import request_records
+from .runs import ExportPlan, find_export
 
 LOOK_BACK_DAYS = 60
 HOW_MANY = 3
@@ -152,6 +153,15 @@ def start(integration, records: dict[str, list[str]], *, user=None) -> dict:
     audit.record(user, ordered, "Test sync from Get Started: " + "; ".join(
         f"{kind} {', '.join(ids)}" for kind, ids in records.items() if ids) + ".")
     return {"started": now.isoformat(), "count": sum(len(records[k]) for k in flows), "kinds": list(flows)}
+
+
+def start_reference(integration, reference: str, *, user=None) -> ExportPlan:
+    """The partner API's test sync: the shipments and returns an order, shipment or return number
+    names (found as export one finds them), synced for real like the wizard's chosen records.
+    Raises runs.NothingToExport when the number names nothing to sync."""
+    plan = find_export(integration, reference)
+    start(integration, {kind: ids for kind, ids in plan.records.items() if kind in TEST_FLOWS}, user=user)
+    return plan
 
 
 @dataclass

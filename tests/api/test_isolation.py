@@ -49,6 +49,7 @@ CASES = [  # (method, path, body, query)
     ("post", "/api/v1/integrations/{slug}/pause/", {}, None),
     ("post", "/api/v1/integrations/{slug}/resume/", {}, None),
     ("post", "/api/v1/integrations/{slug}/export/", {"reference": "10001"}, None),
+    ("post", "/api/v1/integrations/{slug}/test-sync/", {"reference": "10001"}, None),
     ("get", "/api/v1/integrations/{slug}/webhook/", None, None),
     ("post", "/api/v1/integrations/{slug}/webhook/rotate/", {}, None),
     ("get", "/api/v1/integrations/{slug}/flows/", None, None),
