@@ -6,6 +6,7 @@ retry and resolve go through `integrations.services.failures`, alerts through `s
 """
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -14,12 +15,25 @@ from integrations.selectors.failures import advice
 from integrations.selectors.records import exchanges, history, link_of, search_records, within_days
 from integrations.services import failures
 from integrations.services.alerts import resolve_alerts
+from integrations.web_input import whole_number
 
 from .access import member_required, owner_for_post, owner_required
 from .app_forms import AlertNoteForm, LogSearchForm, ReasonForm
 from .selectors import own_alert, own_integration, own_record, records_of_organization
 
 PAGE_SIZE = 50
+LAST_PAGE = 10_000  # past it, search: no one pages through half a million records
+
+
+def _own_integration(request, value: str | None):
+    """The integration a query names, looked up through the user's organization; one that is not
+    theirs, or no id at all, is a 404 (an absent parameter is None)."""
+    if not value:
+        return None
+    number = whole_number(value)
+    if number is None:
+        raise Http404("No such integration.")
+    return own_integration(request.organization, number)
 
 
 def _searched(request):
@@ -27,9 +41,8 @@ def _searched(request):
     says why), and the form to show again."""
     form = LogSearchForm(request.GET or None)
     records = records_of_organization(request.organization)
-    integration = None
-    if request.GET.get("integration", "").isdigit():
-        integration = own_integration(request.organization, int(request.GET["integration"]))
+    integration = _own_integration(request, request.GET.get("integration"))
+    if integration is not None:
         records = records.filter(integration=integration)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -43,7 +56,7 @@ def _searched(request):
 def log(request):
     """Newest first, a page at a time without counting the whole log (a next link when there is more)."""
     form, records, integration = _searched(request)
-    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() and int(request.GET["page"]) > 0 else 1
+    page = whole_number(request.GET.get("page"), LAST_PAGE) or 1
     rows = list(records.select_related("integration", "run__flow").order_by("-created_at", "-id")
                 [(page - 1) * PAGE_SIZE:page * PAGE_SIZE + 1])
     query = request.GET.copy()
@@ -87,9 +100,8 @@ def retry_record(request, record_id: int):
 def retry_all(request):
     """Every open failure of the shop (or of one integration): the count is confirmed first."""
     records = records_of_organization(request.organization).open_failures()
-    integration = None
-    if (request.POST or request.GET).get("integration", "").isdigit():
-        integration = own_integration(request.organization, int((request.POST or request.GET)["integration"]))
+    integration = _own_integration(request, (request.POST or request.GET).get("integration"))
+    if integration is not None:
         records = records.filter(integration=integration)
     if request.method == "POST":
         count = failures.retry(records, user=request.user)

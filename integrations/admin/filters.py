@@ -7,6 +7,7 @@ from django.contrib import admin
 from ..domain.errors import CATALOG
 from ..models import Flow, Organization
 from ..selectors.failures import AGES, within_age
+from ..web_input import whole_number
 
 OBJECT_TYPES = {Flow.Kind.ORDERS: "invoice", Flow.Kind.REFUNDS: "credit_invoice", Flow.Kind.CUSTOMERS: "customer",
                 Flow.Kind.PRODUCTS: "article", Flow.Kind.STOCK: "stock"}
@@ -20,8 +21,8 @@ class OrganizationFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Organization.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(integration__organization_id=value) if value and value.isdigit() else queryset
+        value = whole_number(self.value())
+        return queryset.filter(integration__organization_id=value) if value else queryset
 
 
 class FlowFilter(admin.SimpleListFilter):

@@ -18,6 +18,7 @@ from ..forms import ConnectionForm, credential_names
 from ..models import Connection, Flow, Integration, Membership, Organization, Partner
 from ..selectors.progress import flow_progress
 from ..services import runs
+from ..web_input import whole_number
 from ..webhooks import regenerate_token, webhook_url
 from .badges import status_badge
 from .common import ConsoleAdmin, TabularInline, confirm, done
@@ -215,7 +216,7 @@ class FlowAdmin(ConsoleAdmin):
         if request.method == "POST" and request.POST.get("counted"):
             try:
                 counted = request.POST["counted"]
-                runs.export_many(flow, since, user=request.user, expected=int(counted) if counted.isdigit() else None)
+                runs.export_many(flow, since, user=request.user, expected=whole_number(counted))
             except ValueError as exc:
                 return done(request, str(exc), self._back(flow), messages.ERROR)
             return done(request, f"Backfill of {flow} from {since:%Y-%m-%d} queued; its progress shows below.",

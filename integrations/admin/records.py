@@ -20,6 +20,7 @@ from ..selectors.failures import advice, failure_groups
 from ..selectors.records import SEARCH_HELP, document_links, exchanges, search_records, source_text
 from ..services import failures
 from ..services.records import CannotSyncAgain, sync_again
+from ..web_input import whole_number
 from .badges import badge, status_badge
 from .common import COUNT_CAP, CappedPaginator, HistoryAdmin, TabularInline, confirm, done
 from .filters import AgeFilter, ErrorCodeFilter, FlowFilter, OrganizationFilter
@@ -98,9 +99,9 @@ class SyncRecordAdmin(RecordListMixin, HistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A page for people instead of a form of read-only fields."""
-        if not str(object_id).isdigit():
+        if whole_number(object_id) is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        record = SyncRecord.objects.filter(pk=object_id).select_related(
+        record = SyncRecord.objects.filter(pk=whole_number(object_id)).select_related(
             "integration__source", "integration__target", "run__flow", "resolved_by").first()
         if record is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)

@@ -4,6 +4,7 @@ skipped nor repeated) and as fast on page 1000 as on page 1."""
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
+from ..web_input import whole_number
 from .errors import refused
 
 
@@ -16,7 +17,7 @@ class IdCursorPagination(CursorPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and (not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size):
+        if raw is not None and whole_number(raw, self.max_page_size) is None:
             raise refused("page_size is a whole number from 1 to 200.", "invalid",
                           {"page_size": ["A whole number from 1 to 200."]})
         return super().get_page_size(request)

@@ -36,9 +36,10 @@ def within_days(queryset, first: date | None = None, last: date | None = None):
     """Records created from the start of `first` to the end of `last` (local days, both included);
     a range on the indexed timestamp itself, never a function of it."""
     zone = timezone.get_current_timezone()
-    if first:
+    # The calendar's first and last days bound nothing (and cannot be moved to UTC or a day past them).
+    if first and first > date.min + timedelta(days=1):
         queryset = queryset.filter(created_at__gte=datetime.combine(first, time.min, tzinfo=zone))
-    if last:
+    if last and last < date.max - timedelta(days=1):
         queryset = queryset.filter(created_at__lt=datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone))
     return queryset
 

@@ -190,7 +190,7 @@ def test_a_cursor_not_given_out_by_the_api_is_400_not_500(shops, cursor):
     assert list(fields(answer)) == ["cursor"]
 
 
-@pytest.mark.parametrize("page_size", ["0", "201", "x", str(BEYOND_THE_DATABASE)])
+@pytest.mark.parametrize("page_size", ["0", "201", "x", "²", "１０", str(BEYOND_THE_DATABASE)])
 def test_a_page_size_outside_1_to_200_is_400(shops, page_size):
     answer = client_for(shops[0]).get(RECORDS, {"page_size": page_size})
 

@@ -66,6 +66,22 @@ def test_sync_log_date_range_includes_both_days_and_leaves_out_the_rest(client, 
     assert "The range starts after it ends" in backwards.content.decode()
 
 
+@pytest.mark.parametrize("query", [
+    {"page": "²"}, {"page": "99999999999999999999999999"}, {"page": "-1"}, {"page": "١"},
+    {"since": "0001-01-01"}, {"until": "9999-12-31"}, {"since": "0001-01-01", "until": "9999-12-31"},
+])
+def test_odd_paging_and_dates_show_the_log_and_never_fail(client, shop, query):
+    page = client.get(reverse("onboarding:log"), query)
+    assert page.status_code == 200
+    assert reverse("onboarding:record", args=[shop.failed.pk]) in page.content.decode()  # bounds nothing
+
+
+@pytest.mark.parametrize("value", ["²", "abc", "99999999999999999999999999", "0"])
+def test_an_integration_that_is_not_an_id_of_yours_is_not_found(client, shop, value):
+    assert client.get(reverse("onboarding:log"), {"integration": value}).status_code == 404
+    assert client.get(reverse("onboarding:retry-all"), {"integration": value}).status_code == 404
+
+
 def test_sync_log_never_finds_another_shops_order(client, shop):
     other = build_shop("capshop", "Cap Shop AB", "20002", "bo@example.com")
     page = client.get(reverse("onboarding:log"), {"q": "20002"}).content.decode()
