@@ -16,6 +16,7 @@ from integrations.domain.errors import SyncError, describe
 from integrations.models import Flow
 from integrations.services import golive, prepare, test_sync
 from integrations.services.bookkeeping import posting_group_choices, read_bookkeeping_defaults
+from integrations.services.centra_check import check_centra
 from integrations.services.markets import centra_markets
 from integrations.services.webhook_check import last_webhook, webhook_setup
 from mappings.services import bookkeeping_for, posting_groups_of
@@ -111,6 +112,9 @@ def flows_step(request):
     form = FlowsForm(_posted(request), initial=initial, kinds=Flow.Kind.choices,
                      trigger_choices=Flow.Trigger.choices)
     if request.method == "POST" and form.is_valid():
+        chosen = [kind for kind in flows if form.cleaned_data.get(f"flow_{kind}")]
+        _check_token_for(form, wizard.integration.source, chosen)
+    if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             for kind, flow in flows.items():
                 flow.enabled = form.cleaned_data.get(f"flow_{kind}", False)
@@ -120,6 +124,15 @@ def flows_step(request):
         progress.mark_done(wizard, "flows")
         return redirect("onboarding:wizard-bookkeeping")
     return _page(request, wizard, "flows", {"form": form}, status=400 if form.errors else 200)
+
+
+def _check_token_for(form, source, kinds) -> None:
+    """Step 1 checked the token for the default flows; the flows chosen here are checked again, so a
+    token lacking what they read (or write) is named now, not when the flow first runs."""
+    verdict = check_centra(source.base_url, source.credentials.get("api_token", ""), kinds)
+    for problems in verdict.problems.values():
+        for problem in problems:
+            form.add_error(None, problem)
 
 
 @owner_for_post

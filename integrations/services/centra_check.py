@@ -15,7 +15,7 @@ from ..connectors.urlsafety import url_problem
 from ..domain.errors import SyncError
 from ..models import Connection, Flow
 
-# What each flow reads in Centra, as (permission, probe query needing it).
+# What each flow reads (or writes) in Centra, as (permission, probe needing it).
 PROBES = {
     "Order:read": "{ orders(limit: 1, page: 1) { id } }",
     "Shipment:read": "{ shipments(limit: 1, page: 1) { id } }",
@@ -24,13 +24,19 @@ PROBES = {
     "Product:read": "{ products(limit: 1, page: 1) { id } }",
     "ProductSize:read": "{ productSizes(limit: 1, page: 1) { id } }",
     "Market:read": "{ markets(limit: 1, page: 1) { id } }",
+    "Warehouse:read": "{ warehouses(limit: 1) { id } }",
+    # The stock flow writes stock. A missing permission is a top-level authorization error (centra.md
+    # §1), checked before the input is used [I]; so setStock into warehouse 0, which no store has, tells
+    # the permission apart and changes nothing: with the permission, Centra answers a userError only.
+    "StockChange:write": "mutation { setStock(input: {warehouse: {id: 0}, productVariants: []}) "
+                         "{ userErrors { message } } }",
 }
 NEEDED = {
     Flow.Kind.ORDERS: ("Order:read", "Shipment:read", "Market:read"),
     Flow.Kind.REFUNDS: ("Return:read", "Order:read"),
     Flow.Kind.CUSTOMERS: ("Customer:read",),
     Flow.Kind.PRODUCTS: ("Product:read", "ProductSize:read"),
-    Flow.Kind.STOCK: ("ProductSize:read",),
+    Flow.Kind.STOCK: ("ProductSize:read", "Warehouse:read", "StockChange:write"),
 }
 
 
@@ -64,7 +70,7 @@ def check_centra(base_url: str, api_token: str, flow_kinds=(), *, timeout: float
     permissions = sorted({p for kind in (flow_kinds or NEEDED) for p in NEEDED.get(kind, ())})
     for permission in permissions:
         try:
-            client.graphql(PROBES[permission])
+            client.graphql(PROBES[permission], mutation=permission.endswith(":write"))
         except SyncError as exc:
             if exc.code != "auth_forbidden":
                 return verdict.add("api_token", f"Centra failed while checking {permission}: {exc.message}")

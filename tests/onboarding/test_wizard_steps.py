@@ -112,6 +112,46 @@ def test_flows_step_saves_the_chosen_flows_and_the_invoice_trigger(client, sandb
     assert flows["orders"].trigger == Flow.Trigger.SHIPMENT_SHIPPED
 
 
+def _limit_token(wizard, token):
+    from integrations.connections import set_credentials
+    set_credentials(wizard.integration.source, api_token=token)
+
+
+def test_flows_chosen_at_step_5_are_checked_against_the_centra_token_before_they_are_saved(
+        client, sandbox, connected):
+    _through_markets(client)
+    _limit_token(connected, sandbox.token_with("Order:read", "Shipment:read", "Market:read", "Return:read",
+                                                "Customer:read"))
+    answer = client.post(reverse("onboarding:wizard-flows"), {"flow_orders": "on", "flow_products": "on",
+                                                              "trigger": "shipment_shipped"})
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    assert "The token lacks the Product:read permission, which Products / articles need." in page
+    assert "The token lacks the ProductSize:read permission" in page
+    assert "edit this token and tick Product:read" in page  # step 1's wording
+    assert "checked" in page.split('name="flow_products"')[1].split(">")[0]  # nothing ticked is lost
+    assert "checked" in page.split('value="shipment_shipped"')[1].split(">")[0]
+    assert not connected.integration.flows.get(kind="products").enabled  # nothing saved
+    assert "flows" not in Wizard.objects.get(pk=connected.pk).done
+
+
+def test_the_stock_flow_needs_a_token_that_may_write_stock(client, sandbox, connected):
+    _through_markets(client)
+    _limit_token(connected, sandbox.token_with("Order:read", "Shipment:read", "Market:read", "ProductSize:read",
+                                                "Warehouse:read"))
+    answer = client.post(reverse("onboarding:wizard-flows"), {"flow_orders": "on", "flow_stock": "on",
+                                                              "trigger": "shipment_created"})
+    assert answer.status_code == 400
+    assert "The token lacks the StockChange:write permission" in answer.content.decode()
+    _limit_token(connected, sandbox.token_with("Order:read", "Shipment:read", "Market:read", "ProductSize:read",
+                                                "Warehouse:read", "StockChange:write"))
+    answer = client.post(reverse("onboarding:wizard-flows"), {"flow_orders": "on", "flow_stock": "on",
+                                                              "trigger": "shipment_created"})
+    assert answer["Location"] == reverse("onboarding:wizard-bookkeeping")
+    assert connected.integration.flows.get(kind="stock").enabled
+    assert not sandbox.store.stock_changes.exists()  # the write probe changed nothing in Centra
+
+
 def _through_flows(client):
     _through_markets(client)
     client.post(reverse("onboarding:wizard-flows"), {"flow_orders": "on", "flow_customers": "on",
