@@ -5,14 +5,12 @@ read the alerts and open the connection to reconnect. A screenshot of each page 
 docs/screenshots/app/; every request the browser makes stays on the app's origin."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from integrations.models import Connection, SyncRecord
-from tests.onboarding.fixtures import PASSWORD, build_shop
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "app"
+from tests.browser.pages import log_in, visit
+from tests.onboarding.fixtures import build_shop
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -24,23 +22,9 @@ def test_an_owner_finds_a_failure_by_order_number_reads_its_advice_and_acts_on_i
     second.save()
     Connection.objects.filter(pk=shop.connection.pk).update(
         health=Connection.Health.UNHEALTHY, health_message="Fortnox refused our tokens: consent withdrawn.")
-    browser.clear_cookies()
-    page = browser.new_page()
-    page.set_viewport_size({"width": width, "height": 900})
-    requested = []
-    page.on("request", lambda request: requested.append(request.url))
-    suffix = "" if width == 1366 else "-390"
-
-    def shot(name):
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True)
-
-    page.goto(f"{live_server.url}/app/")
-    page.wait_for_url(re.compile(r".*/accounts/login/.*"))
-    page.fill("#id_login", shop.owner.email)
-    page.fill("#id_password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"^http://[^/?]+/app/$"))
+    opened = visit(browser, width, "app")
+    page, shot = opened.page, opened.shot
+    log_in(page, f"{live_server.url}/app/", shop.owner.email, r"^http://[^/?]+/app/$")
     assert page.get_by_text("2 open alerts").is_visible()
     assert page.get_by_text("Fortnox refuses access").is_visible()
     shot("01-overview")
@@ -89,5 +73,4 @@ def test_an_owner_finds_a_failure_by_order_number_reads_its_advice_and_acts_on_i
     shot("08-connection")
     page.close()
 
-    foreign = [url for url in requested if not url.startswith(live_server.url)]
-    assert foreign == []
+    assert opened.foreign(live_server.url) == []

@@ -6,8 +6,6 @@ browser makes stays on the app's origin."""
 
 import re
 from decimal import Decimal
-from importlib import import_module
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -16,9 +14,8 @@ from integrations import queue
 from sandbox.centra import services as centra
 from sandbox.fortnox import services as fortnox
 from sandbox.fortnox.models import Invoice
+from tests.browser.pages import visit, worker_runs_at_once
 from tests.onboarding.fixtures import PASSWORD, sandbox  # noqa: F401  (the sandbox fixture)
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "wizard"
 
 
 def _shop(sandbox):  # noqa: F811
@@ -35,28 +32,13 @@ def _shop(sandbox):  # noqa: F811
     return order
 
 
-def _worker_runs_at_once(tasks, **kwargs):
-    """Stands in for the django-q worker: runs each queued task of the chain, in order."""
-    for path, args in tasks:
-        module, name = path.rsplit(".", 1)
-        getattr(import_module(module), name)(*args)
-
-
 @pytest.mark.parametrize("width", [1366, 390])
 def test_new_owner_signs_up_and_walks_every_step_to_invoices_in_fortnox(browser, sandbox, width,  # noqa: F811
                                                                          monkeypatch):
     order = _shop(sandbox)
-    monkeypatch.setattr(queue, "async_chain", _worker_runs_at_once)
-    browser.clear_cookies()  # the session-wide browser may hold the other width's login
-    page = browser.new_page()
-    page.set_viewport_size({"width": width, "height": 900})
-    requested = []
-    page.on("request", lambda request: requested.append(request.url))
-    suffix = "" if width == 1366 else "-390"
-
-    def shot(name):
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True)
+    monkeypatch.setattr(queue, "async_chain", worker_runs_at_once)
+    opened = visit(browser, width, "wizard")
+    page, shot = opened.page, opened.shot
 
     email = f"owner{width}@wool.example"
     page.goto(f"{sandbox.url}/accounts/signup/")
@@ -148,5 +130,4 @@ def test_new_owner_signs_up_and_walks_every_step_to_invoices_in_fortnox(browser,
     assert page.get_by_text(f'"YourOrderNumber": "{order.number}"').first.is_visible()
     page.close()
 
-    foreign = [url for url in requested if not url.startswith(sandbox.url)]
-    assert foreign == []
+    assert opened.foreign(sandbox.url) == []

@@ -7,24 +7,14 @@ app's origin."""
 
 import re
 from decimal import Decimal
-from importlib import import_module
-from pathlib import Path
 
 import pytest
 
 from integrations import queue
 from sandbox.business_central import services as bc
 from sandbox.centra import services as centra
-from tests.onboarding.fixtures import PASSWORD, bc_sandbox, make_owner, sandbox  # noqa: F401  (fixtures)
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "wizard"
-
-
-def _worker_runs_at_once(tasks, **kwargs):
-    """Stands in for the django-q worker: runs each queued task of the chain, in order."""
-    for path, args in tasks:
-        module, name = path.rsplit(".", 1)
-        getattr(import_module(module), name)(*args)
+from tests.browser.pages import log_in, visit, worker_runs_at_once
+from tests.onboarding.fixtures import bc_sandbox, make_owner, sandbox  # noqa: F401  (fixtures)
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -39,25 +29,11 @@ def test_owner_onboards_a_business_central_company_to_a_posted_invoice(browser, 
                                 lines=[{"sku": "WS200", "quantity": 2, "unit_price": Decimal("149"),
                                         "original_price": Decimal("149"), "tax_percent": Decimal(25)}])
     centra.create_shipment(order)
-    monkeypatch.setattr(queue, "async_chain", _worker_runs_at_once)
+    monkeypatch.setattr(queue, "async_chain", worker_runs_at_once)
     owner, _ = make_owner(email=f"owner{width}@outlet.example", company="Wizard Outlet AB")
-    browser.clear_cookies()
-    page = browser.new_page()
-    page.set_viewport_size({"width": width, "height": 900})
-    requested = []
-    page.on("request", lambda request: requested.append(request.url))
-    suffix = "" if width == 1366 else "-390"
-
-    def shot(name):
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"bc-{name}{suffix}.png"), full_page=True)
-
-    page.goto(f"{sandbox.url}/get-started/")
-    page.wait_for_url(re.compile(r".*/accounts/login/.*"))
-    page.fill("#id_login", owner.email)
-    page.fill("#id_password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*/get-started/centra/$"))
+    opened = visit(browser, width, "wizard", prefix="bc-")
+    page, shot = opened.page, opened.shot
+    log_in(page, f"{sandbox.url}/get-started/", owner.email, r".*/get-started/centra/$")
     page.fill("#id_base_url", sandbox.centra_url)
     page.fill("#id_api_token", sandbox.store.api_token)
     page.get_by_role("button", name="Check and save").click()
@@ -117,5 +93,4 @@ def test_owner_onboards_a_business_central_company_to_a_posted_invoice(browser, 
     shot("09-app-live")
     page.close()
 
-    foreign = [url for url in requested if not url.startswith(sandbox.url)]
-    assert foreign == []
+    assert opened.foreign(sandbox.url) == []

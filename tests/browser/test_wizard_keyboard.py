@@ -9,7 +9,8 @@ from django.core import mail
 
 from integrations import queue
 from sandbox.fortnox.models import Invoice
-from tests.browser.test_wizard import _shop, _worker_runs_at_once
+from tests.browser.pages import visit, worker_runs_at_once
+from tests.browser.test_wizard import _shop
 from tests.onboarding.fixtures import PASSWORD, sandbox  # noqa: F401  (the sandbox fixture)
 
 FOCUSED = """() => {
@@ -64,12 +65,9 @@ class Keyboard:
 
 def test_a_keyboard_alone_walks_the_wizard_on_a_phone(browser, sandbox, monkeypatch):  # noqa: F811
     _shop(sandbox)
-    monkeypatch.setattr(queue, "async_chain", _worker_runs_at_once)
-    browser.clear_cookies()
-    page = browser.new_page()
-    page.set_viewport_size({"width": 390, "height": 844})
-    requested = []
-    page.on("request", lambda request: requested.append(request.url))
+    monkeypatch.setattr(queue, "async_chain", worker_runs_at_once)
+    opened = visit(browser, 390, "wizard")
+    page = opened.page
     keys = Keyboard(page)
 
     page.goto(f"{sandbox.url}/accounts/signup/")
@@ -117,4 +115,4 @@ def test_a_keyboard_alone_walks_the_wizard_on_a_phone(browser, sandbox, monkeypa
     assert page.get_by_text("is live").first.is_visible()
     page.close()
 
-    assert [url for url in requested if not url.startswith(sandbox.url)] == []
+    assert opened.foreign(sandbox.url) == []
