@@ -1,9 +1,10 @@
-"""An integration's mappings, value maps, OSS accounts and bookkeeping settings. Bookkeeping is
-one settings document: changing it needs If-Match with the ETag of its GET."""
+"""An integration's mappings, value maps, OSS accounts and bookkeeping settings. Bookkeeping is one
+settings document, the others rows; changing either needs If-Match with the ETag of its GET, so two
+editors never overwrite each other."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -13,7 +14,7 @@ from mappings.services import bookkeeping_for
 
 from ..domain.errors import SyncError
 from ..services.bookkeeping import read_bookkeeping_defaults
-from .base import ID_PATTERN, PartnerApiView, check_if_match, with_etag
+from .base import ID_PATTERN, PartnerApiView, check_if_match, etag_of, with_etag
 from .errors import conflict, refused
 from .pagination import IdCursorPagination
 
@@ -54,8 +55,14 @@ class OssAccountSerializer(ModelChecked):
         fields = ["id", "country_code", "vat_rate", "sales_account", "return_fee_account"]
 
 
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
+                            description="The ETag of your GET of this row: a change made since is not overwritten.")
+
+
+@extend_schema_view(partial_update=extend_schema(parameters=[IF_MATCH]), destroy=extend_schema(parameters=[IF_MATCH]))
 class IntegrationOwned(PartnerApiView, viewsets.ModelViewSet):
-    """Rows of the integration in the URL; a row of any other integration is not found."""
+    """Rows of the integration in the URL; a row of any other integration is not found. A row's GET
+    answers an ETag; changing or deleting it needs If-Match with it (428 without, 412 when stale)."""
 
     pagination_class = IdCursorPagination
     lookup_value_regex = ID_PATTERN
@@ -71,6 +78,19 @@ class IntegrationOwned(PartnerApiView, viewsets.ModelViewSet):
         if not getattr(self, "swagger_fake_view", False):
             context["integration"] = self.integration()
         return context
+
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(self.get_serializer(self.get_object()).data)
+
+    def update(self, request, *args, **kwargs):
+        check_if_match(request, self.get_serializer(self.get_object()).data)
+        response = super().update(request, *args, **kwargs)
+        response["ETag"] = etag_of(response.data)
+        return response
+
+    def destroy(self, request, *args, **kwargs):
+        check_if_match(request, self.get_serializer(self.get_object()).data)
+        return super().destroy(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         self._saving(lambda: serializer.save(integration=self.integration()))

@@ -34,6 +34,7 @@ SETTINGS = {
     "412": "The settings changed since your GET: read again and redo the change.",
     "428": "Send If-Match with the ETag of your GET.",
 }
+ROWS = ("/mappings/{id}/", "/value-maps/{id}/", "/oss-accounts/{id}/")  # rows changed against their ETag too
 
 
 def add_error_responses(result, generator, request, public):
@@ -46,7 +47,8 @@ def add_error_responses(result, generator, request, public):
             statuses = dict(COMMON)
             if method in ("post", "patch", "put", "delete"):
                 statuses |= WRITES
-            if method == "patch" and any(part in path for part in ("/flows/", "/bookkeeping/")):
+            if (method == "patch" and any(part in path for part in ("/flows/", "/bookkeeping/"))) or (
+                    method in ("patch", "delete") and any(part in path for part in ROWS)):
                 statuses |= SETTINGS
             if method == "post":
                 operation.setdefault("parameters", []).append({
