@@ -6,7 +6,7 @@ precondition and conflict answers all take this shape, so a client parses one th
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.serializers import ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -87,6 +87,12 @@ def exception_handler(exc, context):
             message = "Send your API key as 'Authorization: Bearer <key>'."
         response.data = body(code, message)
     return response
+
+
+def no_such_endpoint(request):
+    """An address under /api/v1/ that names no endpoint (or an id that is no id, such as `null`)."""
+    return JsonResponse(body("not_found", f"No endpoint answers {request.path}: see /api/v1/docs/ for the API's "
+                                          "addresses, and check the ids in the path."), status=404)
 
 
 ERROR_EXAMPLE = body("invalid", MESSAGES["invalid"],

@@ -1,10 +1,10 @@
 """The partner API v1 under /api/v1/: resources, the OpenAPI schema, Swagger UI and Redoc."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import docs, hooks, integrations, keys, mappings, oauth, setup, views
+from . import docs, errors, hooks, integrations, keys, mappings, oauth, setup, views
 
 router = SimpleRouter()
 router.register("keys", keys.ApiKeyViewSet, basename="api-key")
@@ -39,4 +39,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", docs.RedocView.as_view(url_name="schema"), name="redoc"),
     path("redoc/redoc.standalone.js", docs.redoc_script, name="redoc-bundle"),
+    # Last: any other address under /api/v1/ ending in a slash answers the one error body, not an HTML
+    # page (one without the slash is still redirected to it by CommonMiddleware, as everywhere).
+    re_path(r"^.*/$", errors.no_such_endpoint),
 ]

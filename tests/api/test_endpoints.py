@@ -230,3 +230,13 @@ def test_the_webhook_url_to_register_in_centra_carries_the_integrations_token(ag
     answer = api.get(f"{BASE}/webhook/").json()
 
     assert answer["url"].endswith(f"/hooks/centra/ours/{ours.webhook_token}/")
+
+
+def test_an_address_under_the_api_that_names_nothing_answers_the_one_error_body(agency):
+    api, _, _ = agency
+
+    answer = api.get(f"{BASE}/records/null/")
+
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"
+    assert api.get("/api/v1/errors").status_code == 301  # the slash is still added, as everywhere
