@@ -127,6 +127,11 @@ class FlowsForm(forms.Form):
         return cleaned
 
 
+# The sales accounts an ERP booking by row accounts needs (Fortnox); posting groups replace them.
+SALES_FIELDS = ("sales_account_25", "sales_account_12", "sales_account_6", "sales_account_0",
+                "eu_reverse_charge_account", "eu_vat_account", "export_account")
+
+
 class BookkeepingForm(forms.ModelForm):
     gift_card_skus = forms.CharField(label="Gift-card SKUs", required=False, widget=forms.TextInput,
                                      help_text="Comma-separated SKUs booked on the gift card account without VAT.")
@@ -143,8 +148,17 @@ class BookkeepingForm(forms.ModelForm):
                   "eu_reverse_charge_account": "EU reverse charge account", "eu_vat_account": "EU VAT account",
                   "oss_enabled": "OSS on"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, by_posting_groups=False, **kwargs):
+        """`by_posting_groups`: the ERP picks sales accounts from posting groups (Business Central), so
+        the sales accounts per rate, EU and export are not asked; a discount then has no sales account
+        to fall back on and needs its own account or item."""
         super().__init__(*args, **kwargs)
+        self.by_posting_groups = by_posting_groups
+        if by_posting_groups:
+            for name in SALES_FIELDS:
+                del self.fields[name]
+            self.fields["discount_account"].help_text = (
+                "Order discounts and vouchers: the G/L account they are booked on, unless a discount item is given.")
         self.initial["gift_card_skus"] = ", ".join(self.instance.gift_card_skus or [])
         for name, field in self.fields.items():
             if name.endswith("_account"):
@@ -153,6 +167,14 @@ class BookkeepingForm(forms.ModelForm):
 
     def clean_gift_card_skus(self):
         return [sku.strip() for sku in self.cleaned_data["gift_card_skus"].split(",") if sku.strip()]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.by_posting_groups and not cleaned.get("discount_account") and not cleaned.get("discount_article") \
+                and "discount_account" not in self.errors:
+            self.add_error("discount_account", "Give the G/L account discounts are booked on (or a discount item): "
+                                               "with posting groups there is no sales account to fall back on.")
+        return cleaned
 
 
 class OssRowForm(forms.ModelForm):

@@ -23,7 +23,15 @@ from mappings.services import bookkeeping_for, posting_groups_of
 
 from . import progress
 from .access import member_required, owner_for_post, owner_required
-from .wizard_forms import BookkeepingForm, FlowsForm, GoLiveForm, MarketsForm, PostingGroupsStepForm, oss_formset
+from .wizard_forms import (
+    SALES_FIELDS,
+    BookkeepingForm,
+    FlowsForm,
+    GoLiveForm,
+    MarketsForm,
+    PostingGroupsStepForm,
+    oss_formset,
+)
 from .wizard_views import _guard, _page, _step_url
 
 # Which step fixes a failed test record, by error code (the rest: bookkeeping for an account or an
@@ -37,10 +45,6 @@ FIXED_AT = {"unmapped_oss_rate": "bookkeeping", "unmapped_vat": "bookkeeping", "
 def _posted(request):
     """The form data of a POST (even an empty one: nothing ticked is an answer), else None."""
     return request.POST if request.method == "POST" else None
-
-
-SALES_FIELDS = ("sales_account_25", "sales_account_12", "sales_account_6", "sales_account_0",
-                "eu_reverse_charge_account", "eu_vat_account", "export_account")
 
 
 def _moment(day):
@@ -157,10 +161,10 @@ def bookkeeping_step(request):
             progress.remember(wizard, bookkeeping_prefilled=True)
         except SyncError as exc:
             messages.warning(request, f"Could not read the ERP's default accounts: {exc.message}")
-    form = BookkeepingForm(_posted(request), instance=bookkeeping)
     # An ERP that books by posting groups gets them mapped, from the chosen company's own groups,
-    # in place of OSS sales accounts; the other ERPs get the OSS account rows.
+    # in place of the sales and OSS sales accounts; the other ERPs get the accounts and OSS rows.
     groups, rows = _posting_groups_form(request, integration), None
+    form = BookkeepingForm(_posted(request), instance=bookkeeping, by_posting_groups=groups is not None)
     if groups is None:
         rows = oss_formset(integration, _posted(request))
     extra = groups if groups is not None else rows

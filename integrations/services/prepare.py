@@ -42,17 +42,19 @@ def needs_of(integration, markets: list[Market]) -> tuple[SetupNeeds, list[Setup
     bookkeeping = bookkeeping_for(integration)
     chosen = chosen_markets(integration, markets)
     currencies = sorted({bookkeeping.home_currency, *(c for m in chosen for c in m.currencies)})
-    accounts = [("domestic sales at 25 %", bookkeeping.sales_account_25),
-                ("domestic sales at 12 %", bookkeeping.sales_account_12),
-                ("domestic sales at 6 %", bookkeeping.sales_account_6),
-                ("domestic sales without VAT", bookkeeping.sales_account_0),
-                ("EU business sales (reverse charge)", bookkeeping.eu_reverse_charge_account),
-                ("sales outside the EU", bookkeeping.export_account),
-                ("shipping", bookkeeping.freight_account), ("return fees", bookkeeping.return_fee_account)]
+    groups = posting_groups_of(integration)
+    # An ERP booking by posting groups picks the sales accounts itself: only free rows name accounts.
+    accounts = [] if groups is not None else [
+        ("domestic sales at 25 %", bookkeeping.sales_account_25),
+        ("domestic sales at 12 %", bookkeeping.sales_account_12),
+        ("domestic sales at 6 %", bookkeeping.sales_account_6),
+        ("domestic sales without VAT", bookkeeping.sales_account_0),
+        ("EU business sales (reverse charge)", bookkeeping.eu_reverse_charge_account),
+        ("sales outside the EU", bookkeeping.export_account)]
+    accounts += [("shipping", bookkeeping.freight_account), ("return fees", bookkeeping.return_fee_account)]
     if bookkeeping.discount_account:
         accounts.append(("discounts", bookkeeping.discount_account))
     local = []
-    groups = posting_groups_of(integration)
     if bookkeeping.oss_enabled:
         if groups is None:
             oss = list(integration.oss_accounts.all())
@@ -63,7 +65,7 @@ def needs_of(integration, markets: list[Market]) -> tuple[SetupNeeds, list[Setup
             covered = {country for country, group in (groups.oss or {}).items() if group}
         for country in sorted({c for m in chosen for c in m.eu_countries} - covered - {bookkeeping.home_country}):
             local.append(_oss_item(country, integration.target.system.label, by_groups=groups is not None))
-    else:
+    elif groups is None:
         accounts.append(("EU consumer sales with Swedish VAT", bookkeeping.eu_vat_account))
     articles = []
     for field, purpose in ARTICLE_PURPOSES.items():

@@ -197,9 +197,8 @@ def test_the_bookkeeping_step_maps_the_chosen_companys_own_posting_groups(client
     assert "SHOP-ONLY" not in page  # the other company's groups are not offered
     assert 'name="oss-TOTAL_FORMS"' not in page  # no OSS sales accounts: BC books OSS by posting group
 
-    form = {"sales_account_25": 3001, "sales_account_12": 3002, "sales_account_6": 3003, "sales_account_0": 3004,
-            "eu_reverse_charge_account": 3108, "eu_vat_account": 3106, "export_account": 3105, "oss_enabled": "on",
-            "freight_account": 3520, "return_fee_account": 3540, "gift_card_account": 2420, "rounding_decimals": 2,
+    form = {"oss_enabled": "on", "freight_account": 3520, "return_fee_account": 3540, "gift_card_account": 2420,
+            "discount_account": 3730, "rounding_decimals": 2,
             "domestic": "OUTLET-B2C", "eu_reverse_charge": "EU", "eu_home_vat": "EU-HOME", "export": "EXPORT",
             "oss_country_0": "de", "oss_group_0": "OSS-DE", "rate_0": "25", "rate_group_0": "OUTLET25",
             "rate_1": "12", "rate_group_1": "VAT12", "rate_2": "6", "rate_group_2": "VAT6", "rate_3": "0",
@@ -210,6 +209,46 @@ def test_the_bookkeeping_step_maps_the_chosen_companys_own_posting_groups(client
     groups = PostingGroups.objects.get(integration=wizard.integration)
     assert (groups.domestic, groups.oss) == ("OUTLET-B2C", {"DE": "OSS-DE"})
     assert groups.vat_products == {"25": "OUTLET25", "12": "VAT12", "6": "VAT6", "0": "VAT0", "19": "VAT19"}
+
+
+def test_with_posting_groups_the_bookkeeping_step_asks_no_sales_accounts_only_the_free_rows_accounts(
+        client, owner, bc_sandbox):
+    _connect(client, bc_sandbox, bc_sandbox.companies[0])
+    wizard = Wizard.objects.get(organization=owner)
+    for slug in ("prepare", "markets", "flows"):
+        progress.mark_done(wizard, slug)
+
+    page = client.get(BOOKKEEPING).content.decode()
+
+    for name in ("sales_account_25", "sales_account_12", "sales_account_6", "sales_account_0",
+                 "eu_reverse_charge_account", "eu_vat_account", "export_account"):
+        assert f'name="{name}"' not in page
+    assert "<h3>Sales</h3>" not in page
+    for name in ("freight_account", "freight_article", "discount_account", "discount_article", "return_fee_account",
+                 "return_fee_article", "gift_card_account", "gift_card_skus"):
+        assert f'name="{name}"' in page
+
+    answer = client.post(BOOKKEEPING, {"freight_account": 3520, "return_fee_account": 3540,
+                                       "gift_card_account": 2420, "rounding_decimals": 2})
+    assert answer.status_code == 400  # no sales account to fall back on for a discount
+    assert "Give the G/L account discounts are booked on (or a discount item)" in answer.content.decode()
+    assert 'value="3520"' in answer.content.decode()  # nothing typed is lost
+
+
+def test_prepare_checks_no_sales_accounts_in_an_erp_that_books_by_posting_groups(client, owner, bc_sandbox):
+    from integrations.services.prepare import needs_of
+    from mappings.services import bookkeeping_for
+
+    _connect(client, bc_sandbox, bc_sandbox.companies[0])
+    integration = Wizard.objects.get(organization=owner).integration
+    bookkeeping = bookkeeping_for(integration)
+    bookkeeping.oss_enabled = False
+    bookkeeping.discount_account = 3730
+    bookkeeping.save()
+
+    needs, _local = needs_of(integration, [])
+
+    assert [purpose for purpose, _number in needs.accounts] == ["shipping", "return fees", "discounts"]
 
 
 def test_a_posting_group_row_half_filled_says_what_is_missing(client, owner, bc_sandbox):
