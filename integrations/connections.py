@@ -176,6 +176,7 @@ def mark_health(connection: Connection, healthy: bool, message: str = "", code: 
         Connection.objects.filter(pk=connection.pk).update(**fields)
     connection.health = health
     connection.health_message = message[:2000]
+    connection.last_checked_at = fields["last_checked_at"]  # an answer about it says when it was checked
     if turned_unhealthy:
         partner_events.connection_unhealthy(connection, message, code)
     connection_health_changed(connection, healthy, message, code)

@@ -44,6 +44,7 @@ def test_centra_connections_are_created_and_changed_only_with_credentials_centra
     assert (created.status_code, created.json()["health"], created.json()["credentials_set"]) == (
         201, "healthy", ["api_token"])
     assert "api_token" not in created.json()  # write-only
+    assert created.json()["last_checked_at"]  # the live check it passed
     assert bad_change.status_code == 400
     assert Connection.objects.get(pk=source.pk).credentials["api_token"] == world.store.api_token  # kept
     assert (renamed.status_code, renamed.json()["name"], renamed.json()["health"]) == (200, "Centra SE", "healthy")
