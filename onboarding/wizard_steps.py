@@ -201,16 +201,17 @@ def test_step(request):
     if away:
         return away
     integration = wizard.integration
+    refused = ""
     if request.method == "POST":
         records = {Flow.Kind.ORDERS: request.POST.getlist("shipments"),
                    Flow.Kind.REFUNDS: request.POST.getlist("returns")}
         try:
-            started = test_sync.start(integration, records, user=request.user)
-        except ValueError as exc:
-            messages.error(request, str(exc))
-            return redirect("onboarding:wizard-test")
-        progress.remember(wizard, test_sync=started)
-        return redirect("onboarding:wizard-test")
+            refused = _not_offered(integration, records)
+            if not refused:
+                progress.remember(wizard, test_sync=test_sync.start(integration, records, user=request.user))
+                return redirect("onboarding:wizard-test")
+        except (ValueError, SyncError) as exc:
+            refused = exc.message if isinstance(exc, SyncError) else str(exc)
     running = wizard.facts.get("test_sync")
     if running:
         return _page(request, wizard, "test", {"running": running, "state": _state(wizard)})
@@ -220,7 +221,17 @@ def test_step(request):
         found, problem = [], exc.message
     for candidate in found:
         candidate.fix_url = _fix_url(candidate.error)
-    return _page(request, wizard, "test", {"candidates": found, "problem": problem})
+    return _page(request, wizard, "test", {"candidates": found, "problem": problem, "refused": refused},
+                 status=400 if refused else 200)
+
+
+def _not_offered(integration, records) -> str:
+    """Only the shipments and returns the page offered may be synced: say which others were posted."""
+    offered = test_sync.offered(integration)
+    other = [f"{'shipment' if kind == Flow.Kind.ORDERS else 'return'} {source_id}"
+             for kind, ids in records.items() for source_id in ids if source_id not in offered[kind]]
+    return (f"Not among the shipments and returns offered for the test: {', '.join(other)}. Choose from the "
+            "list below.") if other else ""
 
 
 def _state(wizard):

@@ -26,7 +26,7 @@ from ..links import get_link
 from ..models import Flow, SyncRecord, SyncRun
 from ..queue import enqueue_wizard_test
 from ..webhooks import request_records
-from .runs import ExportPlan, find_export
+from .runs import ExportPlan, NothingToExport, find_export
 
 LOOK_BACK_DAYS = 60
 HOW_MANY = 3
@@ -65,13 +65,24 @@ def _money(value) -> Decimal | None:
         return None
 
 
+def _recent(centra, fetch, how_many: int) -> list[dict]:
+    since = {"updatedAt": {"from": (timezone.now() - timedelta(days=LOOK_BACK_DAYS)).isoformat(timespec="seconds")}}
+    return sorted(centra.all_pages(fetch, since), key=lambda r: int(r["id"]))[-how_many:]
+
+
+def offered(integration, how_many: int = HOW_MANY) -> dict[str, set[str]]:
+    """The ids `candidates` shows, by flow kind (read from Centra, nothing mapped): what a test may sync."""
+    centra = centra_client(integration.source)
+    return {Flow.Kind.ORDERS: {str(s["id"]) for s in _recent(centra, centra.shipments_page, how_many)},
+            Flow.Kind.REFUNDS: {str(r["id"]) for r in _recent(centra, centra.returns_page, how_many)}}
+
+
 def candidates(integration, how_many: int = HOW_MANY) -> list[Candidate]:
     """The last `how_many` shipments and returns of the last 60 days, each mapped (nothing sent)."""
     centra = centra_client(integration.source)
     erp = erp_for(integration.target)
-    since = {"updatedAt": {"from": (timezone.now() - timedelta(days=LOOK_BACK_DAYS)).isoformat(timespec="seconds")}}
     found = []
-    shipments = sorted(centra.all_pages(centra.shipments_page, since), key=lambda s: int(s["id"]))[-how_many:]
+    shipments = _recent(centra, centra.shipments_page, how_many)
     if shipments:
         mapping = MappingContext.load(integration, Flow.Kind.ORDERS)
         orders = {str(o["id"]): o for o in centra.orders_by_id(sorted({str(s["order"]["id"]) for s in shipments}))}
@@ -82,7 +93,7 @@ def candidates(integration, how_many: int = HOW_MANY) -> list[Candidate]:
             candidate = Candidate(Flow.Kind.ORDERS, str(light["id"]), str(light.get("number") or light["id"]),
                                   _money(total), (total.get("currency") or {}).get("code", ""))
             found.append(_fill(candidate, integration, erp, partial(_invoice, order, shipment, mapping)))
-    returns = sorted(centra.all_pages(centra.returns_page, since), key=lambda r: int(r["id"]))[-how_many:]
+    returns = _recent(centra, centra.returns_page, how_many)
     if returns:
         mapping = MappingContext.load(integration, Flow.Kind.REFUNDS)
         invoiced_here = {c.source_id for c in found if not c.error}
@@ -138,15 +149,19 @@ def _fill(candidate: Candidate, integration, erp, build) -> Candidate:
 @transaction.atomic
 def start(integration, records: dict[str, list[str]], *, user=None) -> dict:
     """Sync the confirmed records for real: {flow kind: [source ids]}; returns what was asked,
-    with the moment it started (what progress is measured from)."""
+    with the moment it started (what progress is measured from). Only flows the owner turned on run:
+    a test never turns on a flow the owner turned off."""
     flows = {f.kind: f for f in integration.flows.filter(kind__in=[k for k in records if records[k]])}
     if not flows:
         raise ValueError("Choose at least one shipment or return to sync.")
+    off = [flow for flow in flows.values() if not flow.enabled]
+    if off:
+        raise ValueError(f"The {', '.join(str(f.get_kind_display()) for f in off)} flow is off: turn it on at "
+                         "the Flows step to test it, or untick its records.")
     now = timezone.now()
     for kind, flow in flows.items():
-        flow.enabled = True
         flow.cursor = CentraCursor(since=now.isoformat(timespec="seconds")).dump()
-        flow.save(update_fields=["enabled", "cursor"])
+        flow.save(update_fields=["cursor"])
         request_records(flow, records[kind], requested_by=f"wizard:{now:%Y%m%dT%H%M%S}")
     ordered = [flows[k] for k in TEST_FLOWS if k in flows]
     transaction.on_commit(lambda: enqueue_wizard_test(ordered))
@@ -160,7 +175,13 @@ def start_reference(integration, reference: str, *, user=None) -> ExportPlan:
     names (found as export one finds them), synced for real like the wizard's chosen records.
     Raises runs.NothingToExport when the number names nothing to sync."""
     plan = find_export(integration, reference)
-    start(integration, {kind: ids for kind, ids in plan.records.items() if kind in TEST_FLOWS}, user=user)
+    enabled = set(integration.flows.filter(enabled=True).values_list("kind", flat=True))
+    for kind in [kind for kind in plan.records if kind not in enabled or kind not in TEST_FLOWS]:
+        del plan.records[kind]
+        plan.described.append(f"(the {kind} flow is off: enable it to sync those)")
+    if not plan.records:
+        raise NothingToExport(f"{reference}: the flows it needs are not enabled.")
+    start(integration, plan.records, user=user)
     return plan
 
 
@@ -192,14 +213,16 @@ class TestProgress:
 
 
 def progress(integration, started, expected: int, kinds: list[str]) -> TestProgress:
-    """The wizard-triggered runs since `started` and their invoice records (two queries). A run that
-    stopped before any record (e.g. refused access) counts its flow's records as done: they failed."""
+    """The wizard-triggered runs since `started` and their invoice records (two queries). The test
+    is over once every flow asked has run, or a run stopped before any record (e.g. refused access)."""
     runs = list(SyncRun.objects.filter(flow__integration=integration, trigger=SyncRun.Trigger.WIZARD,
                                        started_at__gte=started).select_related("flow").order_by("started_at"))
     records = list(SyncRecord.objects.filter(run__in=runs, object_type__in=DOCUMENT_TYPES).order_by("pk"))
     running = any(r.status == SyncRun.Status.RUNNING for r in runs) or len({r.flow.kind for r in runs}) < len(kinds)
     done = len({(r.object_type, r.source_id) for r in records})
-    if any(r.status == SyncRun.Status.FAILED for r in runs):
+    # Every flow asked has run (a record asked for that Centra does not have leaves no record), or a
+    # run stopped before its records: nothing more will come.
+    if not running or any(r.status == SyncRun.Status.FAILED for r in runs):
         done = expected
     return TestProgress(expected, min(done, expected), running and done < expected, runs, records)
 

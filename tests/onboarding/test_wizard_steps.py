@@ -284,6 +284,41 @@ def test_a_test_sync_creates_only_the_shipments_the_owner_chose(client, sandbox,
     assert not SyncRecord.objects.filter(source_id=str(other.pk)).exists()  # not even read
 
 
+def test_a_test_sync_refuses_a_shipment_the_page_did_not_offer_and_starts_nothing(client, sandbox, connected):
+    _through_flows(client)
+    client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
+
+    answer = client.post(reverse("onboarding:wizard-test"), {"shipments": ["999999"]})
+
+    assert answer.status_code == 400
+    assert "Not among the shipments and returns offered for the test: shipment 999999." in answer.content.decode()
+    assert "test_sync" not in Wizard.objects.get(pk=connected.pk).facts
+    assert not SyncRun.objects.filter(flow__integration=connected.integration).exists()
+
+
+def test_a_test_sync_never_turns_on_a_flow_the_owner_turned_off(client, sandbox, connected):
+    _through_markets(client)
+    client.post(reverse("onboarding:wizard-flows"), {"flow_orders": "on", "trigger": "shipment_created"})
+
+    with pytest.raises(ValueError, match="flow is off: turn it on at the Flows step"):
+        test_sync.start(connected.integration, {"refunds": ["1"]})
+
+    assert not connected.integration.flows.get(kind="refunds").enabled
+
+
+def test_a_test_sync_of_a_record_centra_does_not_have_still_finishes(client, sandbox, connected):
+    _through_flows(client)
+    client.post(reverse("onboarding:wizard-bookkeeping"), _bookkeeping_post())
+
+    started = test_sync.start(connected.integration, {"orders": ["999999"]})  # the service, as the API calls it
+
+    state = test_sync.progress(connected.integration, timezone.datetime.fromisoformat(started["started"]),
+                               started["count"], started["kinds"])
+    assert state.finished
+    assert state.percent == 100
+    assert not state.records
+
+
 def test_go_live_shows_the_webhook_and_switches_the_draft_to_live_from_the_exclusion_date(
         client, sandbox, connected):
     _through_flows(client)
