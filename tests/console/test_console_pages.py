@@ -164,7 +164,8 @@ def test_a_bad_filter_or_id_never_answers_500(admin_client):
 
 @pytest.mark.parametrize("path", [
     "/admin/integrations/syncrecord/²/change/", "/admin/integrations/syncrecord/99999999999999999999/change/",
-    "/admin/integrations/syncrecord/?organization=²", "/admin/integrations/syncrecord/?organization=99999999999999999999",
+    "/admin/integrations/syncrecord/?organization=²",
+    "/admin/integrations/syncrecord/?organization=99999999999999999999",
 ])
 def test_odd_ids_in_console_urls_are_not_found_never_a_failure(admin_client, path):
     assert admin_client.get(path, follow=True).status_code == 200  # the list, with "not found" or unfiltered
