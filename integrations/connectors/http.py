@@ -22,6 +22,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -263,9 +264,16 @@ class ApiClient:
             exchange.response = self.redact(body)
             status = response.status_code
             if status == 429:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                if retry_after is not None and retry_after > self.retry.max_retry_after:
+                    # E.g. Centra's hourly bucket spent: no wait we would sit out can succeed, and
+                    # sleeping would hold the worker (and the run) for minutes to no end.
+                    raise SyncError(
+                        "rate_limited", f"{self.system} answered 429 and asks us to wait {retry_after:.0f} s.",
+                        request=exchange.as_request(), response=exchange.as_response(),
+                        retry_at=datetime.now(UTC) + timedelta(seconds=retry_after))
                 if attempt < self.retry.max_attempts:
-                    self._wait(attempt, parse_retry_after(response.headers.get("Retry-After")), "429",
-                               rate_limited=True)
+                    self._wait(attempt, retry_after, "429", rate_limited=True)
                     continue
                 raise SyncError("rate_limited", f"{self.system} kept answering 429 after {attempt} attempts.",
                                 request=exchange.as_request(), response=exchange.as_response())

@@ -173,3 +173,34 @@ def test_kept_exchanges_are_bounded_however_large_the_answer(client):
     assert kept["truncated"] is True
     assert kept["size"] > 100_000
     assert len(kept["head"]) == 20_000
+
+
+@responses.activate
+def test_429_asking_for_longer_than_max_retry_after_fails_at_once_with_when_to_retry(sleeps):
+    """An hourly bucket spent (Centra's Retry-After at the hour's end): sleeping `max_retry_after`
+    and asking again could only be refused again, holding the run for minutes, so the record (or
+    the run) fails at once as rate_limited and says when to come back."""
+    from datetime import UTC, datetime
+
+    client = ApiClient(base_url=BASE, sleep=sleeps, retry=RetryPolicy(max_attempts=4, max_retry_after=120))
+    responses.get(f"{BASE}/things", status=429, headers={"Retry-After": "3000"})
+    before = datetime.now(UTC)
+
+    with pytest.raises(SyncError) as error:
+        client.request("GET", "things")
+
+    assert error.value.code == "rate_limited"
+    assert "3000 s" in error.value.message
+    assert len(responses.calls) == 1
+    assert sleeps == []
+    assert 2990 <= (error.value.retry_at - before).total_seconds() <= 3010
+
+
+@responses.activate
+def test_429_asking_for_exactly_max_retry_after_is_still_waited_out(sleeps):
+    client = ApiClient(base_url=BASE, sleep=sleeps, retry=RetryPolicy(max_attempts=4, max_retry_after=120))
+    responses.get(f"{BASE}/things", status=429, headers={"Retry-After": "120"})
+    responses.get(f"{BASE}/things", json={"ok": True})
+
+    assert client.request("GET", "things") == {"ok": True}
+    assert sleeps == [pytest.approx(120, abs=0.5)]

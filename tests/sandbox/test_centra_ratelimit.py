@@ -7,6 +7,7 @@ import pytest
 
 from integrations.connectors.centra.client import CentraClient
 from integrations.connectors.http import RetryPolicy, parse_retry_after
+from integrations.domain.errors import SyncError
 from sandbox import faults
 from sandbox.centra import ratelimit
 from sandbox.centra import services as centra
@@ -157,3 +158,23 @@ def test_engine_client_retries_a_429_once_the_retry_after_time_has_come(
     assert [exchange.attempts for exchange in client.journal] == [1, 2]
     assert len(clock.sleeps) == 1
     assert clock.sleeps[0] <= next_hour - asked_at + 1  # read as a moment or a delta, never as a huge delay
+
+
+def test_engine_client_does_not_sleep_out_a_spent_hourly_complexity_bucket(live_server, transactional_db, monkeypatch):
+    """Over HTTP: the hour's complexity is spent, so Centra's Retry-After points at the next hour;
+    the client fails at once as rate_limited with that moment instead of sleeping its longest
+    wait again and again (a run held for minutes, each retry refused)."""
+    clock = SimulatedTime()
+    clock.offset = 1_800_000_000 - time.time()  # the start of an hour: the next one is 3600 s away
+    monkeypatch.setattr(ratelimit, "clock", clock.now)
+    store = centra.create_store("hour-spent", rate_limit_overrides={"QUERY_COMPLEXITY": {"ONE_HOUR": 1}})
+    client = CentraClient(base_url=f"{live_server.url}/sandbox/centra/hour-spent", api_token=store.api_token,
+                          retry=RetryPolicy(backoff_base=0.0, max_retry_after=120), sleep=clock.sleep)
+
+    with pytest.raises(SyncError) as error:
+        client.graphql("{ rateLimits { type } }")
+
+    assert error.value.code == "rate_limited"
+    assert clock.sleeps == []
+    assert [exchange.attempts for exchange in client.journal] == [1]
+    assert error.value.retry_at.timestamp() > 1_800_000_000 + 3000
