@@ -2,10 +2,25 @@
 partner's ids (in paths, filters and bodies) answers 404 exactly like an unknown id, and nothing
 of the other partner changes."""
 
+import re
+from datetime import date
+from pathlib import Path
+
 import pytest
+import yaml
 from django.forms.models import model_to_dict
 
-from integrations.models import Alert, ApiKey, Connection, Flow, Integration, PartnerWebhook, SyncRecord, SyncRun
+from integrations.models import (
+    Alert,
+    ApiKey,
+    Connection,
+    Flow,
+    Integration,
+    PartnerWebhook,
+    ReconciliationReport,
+    SyncRecord,
+    SyncRun,
+)
 from mappings.models import FieldMapping, OssAccount, ValueMapEntry
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +42,7 @@ def foreign(rival):
         "oss": OssAccount.objects.create(integration=theirs, country_code="FR", vat_rate=20, sales_account=3011).pk,
         "alert": Alert.objects.create(kind="run_failed", subject="s", title="t", message="m", integration=theirs).pk,
         "webhook": PartnerWebhook.objects.create(partner=theirs.organization.partner, url="https://x.example/").pk,
+        "report": ReconciliationReport.objects.create(integration=theirs, day=date(2026, 11, 30)).pk,
     }
 
 
@@ -53,6 +69,7 @@ CASES = [  # (method, path, body, query)
     ("get", "/api/v1/integrations/{slug}/webhook/", None, None),
     ("post", "/api/v1/integrations/{slug}/webhook/rotate/", {}, None),
     ("get", "/api/v1/integrations/{slug}/flows/", None, None),
+    ("get", "/api/v1/integrations/{slug}/flows/orders/", None, None),
     ("patch", "/api/v1/integrations/{slug}/flows/orders/", {"batch_size": 7}, None),
     ("post", "/api/v1/integrations/{slug}/flows/orders/run/", {}, None),
     ("post", "/api/v1/integrations/{slug}/flows/orders/backfill/", {"since": "2026-01-01T00:00:00Z"}, None),
@@ -63,15 +80,29 @@ CASES = [  # (method, path, body, query)
     ("post", "/api/v1/integrations/ours/records/retry/", {"ids": ["{record}"]}, None),
     ("post", "/api/v1/integrations/ours/records/retry/", {"run": "{run}"}, None),
     ("post", "/api/v1/integrations/ours/records/resolve/", {"ids": ["{record}"], "reason": "x"}, None),
+    ("get", "/api/v1/integrations/{slug}/mappings/", None, None),
+    ("post", "/api/v1/integrations/{slug}/mappings/", {"flow_kind": "orders", "target": "Invoice.Remarks",
+                                                       "source_path": "number"}, None),
     ("get", "/api/v1/integrations/ours/mappings/{mapping}/", None, None),
     ("patch", "/api/v1/integrations/ours/mappings/{mapping}/", {"source_path": "x"}, None),
     ("delete", "/api/v1/integrations/ours/mappings/{mapping}/", None, None),
+    ("get", "/api/v1/integrations/{slug}/value-maps/", None, None),
+    ("post", "/api/v1/integrations/{slug}/value-maps/", {"map_name": "m", "source_value": "z", "target_value": "y"},
+     None),
+    ("get", "/api/v1/integrations/ours/value-maps/{value_map}/", None, None),
     ("patch", "/api/v1/integrations/ours/value-maps/{value_map}/", {"target_value": "c"}, None),
+    ("delete", "/api/v1/integrations/ours/value-maps/{value_map}/", None, None),
+    ("get", "/api/v1/integrations/{slug}/oss-accounts/", None, None),
+    ("post", "/api/v1/integrations/{slug}/oss-accounts/", {"country_code": "DE", "vat_rate": "19.00",
+                                                           "sales_account": 3051}, None),
+    ("get", "/api/v1/integrations/ours/oss-accounts/{oss}/", None, None),
+    ("patch", "/api/v1/integrations/ours/oss-accounts/{oss}/", {"sales_account": 3012}, None),
     ("delete", "/api/v1/integrations/ours/oss-accounts/{oss}/", None, None),
     ("get", "/api/v1/integrations/{slug}/bookkeeping/", None, None),
     ("patch", "/api/v1/integrations/{slug}/bookkeeping/", {"freight_account": 3999}, None),
     ("post", "/api/v1/integrations/{slug}/bookkeeping/read-defaults/", {}, None),
     ("get", "/api/v1/alerts/{alert}/", None, None),
+    ("get", "/api/v1/reconciliation-reports/{report}/", None, None),
     ("get", "/api/v1/keys/{key}/", None, None),
     ("post", "/api/v1/keys/{key}/revoke/", {}, None),
     ("get", "/api/v1/webhooks/{webhook}/", None, None),
@@ -80,6 +111,21 @@ CASES = [  # (method, path, body, query)
     ("post", "/api/v1/webhooks/{webhook}/rotate-secret/", {}, None),
     ("get", "/api/v1/webhooks/{webhook}/deliveries/", None, None),
 ]
+
+
+def _shape(method: str, path: str) -> tuple[str, str]:
+    """An operation with its ids blanked: `{slug}`, `ours`, `orders` and the schema's `{id}` alike."""
+    return method, re.sub(r"\{[^}]+\}|(?<=/)(ours|orders)(?=/)", "{}", path)
+
+
+def test_every_operation_that_names_an_object_is_tried_here():
+    """The table above grows with the API: an endpoint added without its row here fails this test."""
+    schema = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml").read_text())
+    operations = {_shape(method, path) for path, item in schema["paths"].items() if "{" in path
+                  for method in item if method in ("get", "post", "put", "patch", "delete")}
+    tried = {_shape(method, path) for method, path, _, _ in CASES}
+    assert len(operations) > 50
+    assert operations - tried == set()
 
 
 def fill(value, ids):
