@@ -16,6 +16,8 @@ Each table has its own setting (days; 0 keeps it forever) and its own rule for w
 - The partner API's remembered answers to Idempotency-Key requests go a day after they were given
   (RETENTION_IDEMPOTENCY_KEYS_DAYS): a client's retries come within minutes, and a key seen again
   after that is a new request.
+- Deliveries of partner webhooks go by when they were made (RETENTION_PARTNER_DELIVERIES_DAYS), but
+  one still pending (its retries not done) stays: the delivery log is the partner's evidence.
 - django-q2's task results: `tasks.py` adds that rule (only it speaks django-q2).
 
 Every rule clears or deletes at most RETENTION_BATCH_SIZE rows per statement, each batch its own
@@ -36,7 +38,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Alert, IdempotentRequest, ReconciliationReport, SyncRecord, SyncRun, WebhookEvent
+from .models import (
+    Alert,
+    IdempotentRequest,
+    PartnerWebhookDelivery,
+    ReconciliationReport,
+    SyncRecord,
+    SyncRun,
+    WebhookEvent,
+)
 from .queue import task_results
 from .retries import open_failures
 
@@ -145,6 +155,11 @@ def _idempotent_requests(cutoff: datetime, now: datetime) -> QuerySet:
     return IdempotentRequest.objects.filter(created_at__lt=cutoff)
 
 
+def _partner_deliveries(cutoff: datetime, now: datetime) -> QuerySet:
+    return PartnerWebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(
+        status=PartnerWebhookDelivery.Status.PENDING)
+
+
 def _task_results(cutoff: datetime, now: datetime) -> QuerySet:
     """django-q2's stored results (successes and failures), by when the task stopped."""
     return task_results(cutoff)
@@ -169,6 +184,7 @@ def engine_rules() -> list[Rule]:
         Rule("resolved alerts", "RETENTION_ALERTS_DAYS", _alerts),
         Rule("reconciliation reports", "RETENTION_REPORTS_DAYS", _reports),
         Rule("idempotency keys", "RETENTION_IDEMPOTENCY_KEYS_DAYS", _idempotent_requests),
+        Rule("partner webhook deliveries", "RETENTION_PARTNER_DELIVERIES_DAYS", _partner_deliveries),
         Rule("task results", "RETENTION_TASK_RESULTS_DAYS", _task_results),
         Rule("login log", "RETENTION_LOGIN_LOG_DAYS", _login_logs),
         Rule("failed login log", "RETENTION_LOGIN_LOG_DAYS", _login_failures),

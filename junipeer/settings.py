@@ -320,6 +320,8 @@ RETENTION_TASK_RESULTS_DAYS = env.int("RETENTION_TASK_RESULTS_DAYS", default=30)
 RETENTION_LOGIN_LOG_DAYS = env.int("RETENTION_LOGIN_LOG_DAYS", default=90)  # django-axes login logs (personal data)
 # Partner API answers kept for Idempotency-Key replays (a day: a client's retries come within minutes).
 RETENTION_IDEMPOTENCY_KEYS_DAYS = env.int("RETENTION_IDEMPOTENCY_KEYS_DAYS", default=1)
+# Partner webhook deliveries (the delivery log); pending ones stay until their retries are done.
+RETENTION_PARTNER_DELIVERIES_DAYS = env.int("RETENTION_PARTNER_DELIVERIES_DAYS", default=30)
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 RETENTION_CRON = env("RETENTION_CRON", default="15 3 * * *")
 # Webhook calls accepted per integration (requests/seconds); more answer 429 with Retry-After.

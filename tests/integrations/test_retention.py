@@ -15,6 +15,9 @@ from integrations import queue, retention, tasks
 from integrations.alerts import open_alert, resolve
 from integrations.models import (
     Alert,
+    Partner,
+    PartnerWebhook,
+    PartnerWebhookDelivery,
     ReconciliationReport,
     RecordLink,
     SyncRecord,
@@ -195,6 +198,27 @@ def test_reconciliation_reports_go_by_their_day(flow, settings):
     assert retention.purge().counts["reconciliation reports"] == 1
     assert fresh(old) is None
     assert fresh(kept)
+
+
+def test_partner_webhook_deliveries_go_after_their_days_but_a_pending_one_stays(settings):
+    settings.RETENTION_PARTNER_DELIVERIES_DAYS = 30
+    hook = PartnerWebhook.objects.create(partner=Partner.objects.create(name="Agency", slug="agency"),
+                                         url="https://agency.example/hooks")
+
+    def delivery(status, age_days):
+        made = PartnerWebhookDelivery.objects.create(webhook=hook, event="run.failed", event_id=uuid.uuid4().hex,
+                                                     payload={}, status=status)
+        PartnerWebhookDelivery.objects.filter(pk=made.pk).update(created_at=days_ago(age_days))
+        return made
+
+    delivered, failed = delivery("delivered", 31), delivery("failed", 31)
+    still_retrying, recent = delivery("pending", 31), delivery("delivered", 29)
+
+    assert retention.purge().counts["partner webhook deliveries"] == 2
+    assert fresh(delivered) is None
+    assert fresh(failed) is None
+    assert fresh(still_retrying)
+    assert fresh(recent)
 
 
 def task_result(age_days: float, success: bool = True) -> Task:
