@@ -50,14 +50,18 @@ def accept_invitation(request, token: str):
 def settings_page(request):
     """Company details, members and invitations; owners change them, viewers read."""
     organization = request.organization
-    form = SettingsForm(initial={"company_name": organization.name, "contact_email": organization.contact_email})
-    invite_form = InviteForm()
+    return _settings(request, SettingsForm(initial={"company_name": organization.name,
+                                                    "contact_email": organization.contact_email}))
+
+
+def _settings(request, form, status=200):
+    organization = request.organization
     return render(request, "onboarding/settings.html", {
-        "form": form, "invite_form": invite_form,
+        "form": form, "invite_form": InviteForm(),
         "members": Membership.objects.filter(organization=organization).select_related("user").order_by("user__email"),
         "invitations": organization.invitations.filter(accepted_at__isnull=True),
         "company": getattr(organization, "company", None),
-    })
+    }, status=status)
 
 
 @owner_required
@@ -69,9 +73,9 @@ def save_settings(request):
         messages.success(request, "Saved: alert e-mails now go to "
                                   f"{form.cleaned_data['contact_email']}.")
         return redirect("onboarding:settings")
-    for field, errors in form.errors.items():
-        messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
-    return redirect("onboarding:settings")
+    if request.method != "POST":
+        return redirect("onboarding:settings")
+    return _settings(request, form, status=400)  # what was typed stays, each error beside its field
 
 
 @owner_required

@@ -91,3 +91,19 @@ def test_staff_create_a_shop_and_invite_its_owner(admin_client):
     assert invitation.organization.name == "Fjäll AB"
     assert invitation.role == Membership.Role.OWNER
     assert "boss@fjall.example" in mail.outbox[-1].to
+
+
+def test_settings_with_a_bad_email_come_back_with_what_was_typed_and_the_error_beside_the_field(client):
+    owner, organization = make_owner()
+    client.force_login(owner)
+
+    answer = client.post(reverse("onboarding:settings-save"),
+                         {"company_name": "Shop Renamed AB", "contact_email": "not-an-address"})
+
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    assert 'value="Shop Renamed AB"' in page and 'value="not-an-address"' in page  # nothing typed is lost
+    field = page.split('name="contact_email"')[1].split('<div class="field">')[0]
+    assert "Enter a valid email address." in field  # next to its field, not a message at the top
+    organization.refresh_from_db()
+    assert (organization.name, organization.contact_email) != ("Shop Renamed AB", "not-an-address")
