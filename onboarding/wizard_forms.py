@@ -1,5 +1,7 @@
 """Forms of the Get Started steps; the ERP's fields come from its connector descriptor."""
 
+from datetime import date, timedelta
+
 from django import forms
 from django.utils import timezone
 
@@ -281,9 +283,27 @@ class GoLiveForm(forms.Form):
                                     widget=forms.DateInput(attrs={"type": "date"}),
                                     help_text="Shipments and returns changed from this day on are synced at once.")
 
+    # A day outside these bounds is a typo (0001-01-01 or 9999-12-31 would even overflow when made a
+    # moment in the shop's time zone): refused beside the field instead.
+    EARLIEST = date(2000, 1, 1)
+
+    def clean_sync_from(self):
+        day = self.cleaned_data["sync_from"]
+        latest = timezone.localdate() + timedelta(days=366)
+        if day < self.EARLIEST or day > latest:
+            raise forms.ValidationError(f"Give a day from {self.EARLIEST:%Y-%m-%d} to {latest:%Y-%m-%d}: orders "
+                                        "placed before the exclusion date are never synced.")
+        return day
+
+    def clean_backfill_from(self):
+        day = self.cleaned_data["backfill_from"]
+        if day and day < self.EARLIEST:
+            raise forms.ValidationError(f"Give a day from {self.EARLIEST:%Y-%m-%d} on.")
+        return day
+
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("backfill"):
+        if cleaned.get("backfill") and "backfill_from" not in self.errors:
             start = cleaned.get("backfill_from")
             if not start:
                 self.add_error("backfill_from", "Give the day the backfill starts from.")

@@ -349,6 +349,21 @@ def test_go_live_refuses_a_backfill_before_the_exclusion_date(client, sandbox, c
     assert Integration.objects.get(pk=connected.integration_id).status == Integration.Status.DRAFT
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_go_live_refuses_an_exclusion_or_backfill_day_out_of_range_beside_its_field(client, sandbox, connected, day):
+    Wizard.objects.filter(pk=connected.pk).update(done=["centra", "erp", "prepare", "markets", "flows",
+                                                        "bookkeeping", "test"])
+    excluded = client.post(reverse("onboarding:wizard-golive"), {"sync_from": day})
+    backfilled = client.post(reverse("onboarding:wizard-golive"), {"sync_from": "2024-01-01", "backfill": "on",
+                                                                    "backfill_from": day})
+
+    assert (excluded.status_code, backfilled.status_code) == (400, 400)  # never a 500
+    assert "Give a day from 2000-01-01 to" in excluded.content.decode()
+    assert ("Give a day from 2000-01-01 on." if day < "2000" else "A backfill starts today or earlier.") \
+        in backfilled.content.decode()
+    assert Integration.objects.get(pk=connected.integration_id).status == Integration.Status.DRAFT
+
+
 @pytest.mark.parametrize(("value", "shown"), [(Decimal("10"), "10"), (Decimal("20"), "20"), (Decimal("5.50"), "5.5"),
                                               (Decimal("2.000"), "2")])
 def test_quantities_and_vat_rates_read_as_people_write_them(value, shown):
