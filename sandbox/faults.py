@@ -66,7 +66,11 @@ def too_many_requests(system: str, retry_after: int = 1) -> HttpResponse:
 
 
 def inject_faults(system: str, is_write=lambda request: request.method in ("POST", "PUT", "DELETE")):
-    """Decorate a simulator view with the fault knobs of `system`."""
+    """Decorate a simulator view with the fault knobs of `system`.
+
+    `latency_ms` is the answer's time, spent after the view: the view (and its rate limit) sees
+    the request when it arrives, as the real API counts it. Spent before, a loaded server's
+    oversleeping shifted requests in its window and refused ones sent within the limit."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -74,8 +78,12 @@ def inject_faults(system: str, is_write=lambda request: request.method in ("POST
             profile = profile_for(system)
             if profile is None:
                 return view(request, *args, **kwargs)
+            response = faulty(profile, request, *args, **kwargs)
             if profile.latency_ms:
                 time.sleep(profile.latency_ms / 1000)
+            return response
+
+        def faulty(profile, request, *args, **kwargs):
             if _take(profile, "next_429", profile.rate_429):
                 count_429(system)
                 return too_many_requests(system)

@@ -220,13 +220,14 @@ class ApiClient:
         while True:
             attempt += 1
             exchange.attempts = attempt
-            if self.limit is not None:
-                self.limiter.acquire(self.connection_key, self.limit)
-            for budget, limit, cost in self.budgets(json):
-                self.limiter.acquire(f"{self.connection_key}:{budget}", limit, cost)
             send_headers = {"Accept": "application/json", **(headers or {})}
             if authenticated:
                 send_headers.update(self.auth_headers())
+            # The slot last, just before sending: the API counts the request when it arrives.
+            for budget, limit, cost in self.budgets(json):
+                self.limiter.acquire(f"{self.connection_key}:{budget}", limit, cost)
+            if self.limit is not None:
+                self.limiter.acquire(self.connection_key, self.limit)
             try:
                 response = self.session.request(
                     method, url, json=json, params=params, data=data, headers=send_headers, timeout=self.timeout

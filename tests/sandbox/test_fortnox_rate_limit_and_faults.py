@@ -115,3 +115,26 @@ def test_lost_response_on_refresh_kills_the_old_refresh_token(client, fortnox_to
     retry = token_call(client, grant_type="refresh_token", refresh_token=fortnox_tokens["refresh_token"])
 
     assert retry.status_code == 400
+
+
+
+def test_latency_is_the_answers_time_so_requests_count_when_they_arrive(fortnox_api, fortnox_clock, monkeypatch):
+    """A 26th request arriving exactly one window after the first is allowed, however long the
+    server overslept the first one's latency: the limit counts arrivals (as Fortnox does), the
+    answer comes later. With the latency slept first, the first request counted 0.7 s late, was
+    still in the window, and the sandbox refused a request the engine had sent within the limit."""
+    faults.set_faults("fortnox", latency_ms=300)
+    oversleep = {0: 0.4}  # a loaded server: the first request's sleep runs 0.4 s long
+    sent = []
+
+    def sleep(seconds):
+        fortnox_clock.now += seconds + oversleep.get(len(sent) - 1, 0.0)
+
+    monkeypatch.setattr(faults.time, "sleep", sleep)
+    for arrival in [1000.0 + 0.1 * number for number in range(25)]:
+        fortnox_clock.now = arrival
+        sent.append(arrival)
+        assert fortnox_api.get("companyinformation").status_code == 200
+    fortnox_clock.now = sent[0] + 5.0
+
+    assert fortnox_api.get("companyinformation").status_code == 200
