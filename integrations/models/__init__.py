@@ -6,6 +6,7 @@ per source object, one running run per flow, one open alert per subject.
 """
 
 from .alerts import Alert
+from .concurrency import ConcurrencyLease
 from .core import Connection, Flow, Integration, Membership, Organization, Partner
 from .partner_api import ApiKey, IdempotentRequest, OAuthStart, PartnerWebhook, PartnerWebhookDelivery
 from .ratelimit import RateLimitWindow
@@ -13,7 +14,7 @@ from .reports import ReconciliationReport
 from .runs import RecordLink, SyncRecord, SyncRun, WebhookEvent, WebhookRefusal
 
 __all__ = [
-    "Alert", "ApiKey", "Connection", "Flow", "IdempotentRequest", "Integration", "Membership", "OAuthStart",
-    "Organization", "Partner", "PartnerWebhook", "PartnerWebhookDelivery", "RateLimitWindow",
+    "Alert", "ApiKey", "ConcurrencyLease", "Connection", "Flow", "IdempotentRequest", "Integration", "Membership",
+    "OAuthStart", "Organization", "Partner", "PartnerWebhook", "PartnerWebhookDelivery", "RateLimitWindow",
     "ReconciliationReport", "RecordLink", "SyncRecord", "SyncRun", "WebhookEvent", "WebhookRefusal",
 ]
