@@ -42,15 +42,27 @@ RESTAMP_AFTER_US = 10_000  # a database slot whose UPDATE took longer is moved t
 class Limit:
     """`requests` units per `per_seconds`. A unit is one request, or one point of a weighted
     budget (Centra's query complexity) where each acquisition says its cost. `margin`, if set,
-    replaces the limiter's own (see `WindowLimiter.span`)."""
+    replaces the limiter's own (see `WindowLimiter.span`). `paced`: slots at least
+    `per_seconds / requests` apart, so the window fills evenly instead of in bursts (see `spacing`)."""
 
     requests: int
     per_seconds: float
     margin: float | None = None
+    paced: bool = False
 
     def __post_init__(self):
         if self.requests < 1 or self.per_seconds <= 0:
             raise ValueError("a limit needs at least one request in a positive window")
+
+    @property
+    def spacing(self) -> float:
+        """The least time between two slots of a paced limit. The API counts requests when they
+        arrive, and requests leave a busy process a little later than their slots were granted, by
+        varying amounts: slots granted in a burst, back to back, then reach the API in another
+        order and closer together than a window, and a strict limit refuses the one too many. Paced
+        slots are a fraction of the window apart, which no such delay undoes; the rate at the limit
+        is the same."""
+        return self.per_seconds / self.requests if self.paced else 0.0
 
     @classmethod
     def parse(cls, text: str) -> "Limit":
@@ -97,11 +109,14 @@ class WindowLimiter(ABC):
         return self.take(key, limit, cost) == 0
 
 
-def wait_for(slots, cost: int, capacity: int, span, now):
-    """0 if `cost` more fits among `slots` ((time, cost) pairs in the window, oldest first), else
-    how long until enough of the oldest have left the window."""
+def wait_for(slots, cost: int, capacity: int, span, now, spacing=0):
+    """0 if `cost` more fits among `slots` ((time, cost) pairs in the window, oldest first) and the
+    newest is at least `spacing` old, else how long until it is or enough of the oldest have left
+    the window."""
     used = sum(weight for _, weight in slots)
     if used == 0 or used + cost <= capacity:
+        if slots and spacing and now < slots[-1][0] + spacing:
+            return slots[-1][0] + spacing - now
         return 0
     for moment, weight in slots:
         used -= weight
@@ -125,7 +140,7 @@ class SlidingWindowLimiter(WindowLimiter):
             window = self._windows.setdefault(key, deque())
             while window and window[0][0] <= now - self.span(limit):
                 window.popleft()
-            wait = wait_for(window, cost, limit.requests, self.span(limit), now)
+            wait = wait_for(window, cost, limit.requests, self.span(limit), now, limit.spacing)
             if wait == 0:
                 window.append((now, cost))
                 return 0.0
@@ -141,7 +156,7 @@ class SlidingWindowLimiter(WindowLimiter):
 
 # Times are integer microseconds: exact in Lua's doubles and in sorted-set scores. A member is
 # "<unique>:<cost>" (a member without a cost counts 1).
-# ARGV: capacity, window (us), now (us, or "" for the server's clock), a unique id, cost.
+# ARGV: capacity, window (us), now (us, or "" for the server's clock), a unique id, cost, spacing (us).
 TAKE_SCRIPT = """
 local now = tonumber(ARGV[3])
 if not now then
@@ -158,6 +173,10 @@ for i = 1, #slots, 2 do
   used = used + (tonumber(string.match(slots[i], ':(%d+)$')) or 1)
 end
 if used == 0 or used + cost <= capacity then
+  local spacing = tonumber(ARGV[6]) or 0
+  if spacing > 0 and #slots > 0 and now < tonumber(slots[#slots]) + spacing then
+    return tonumber(slots[#slots]) + spacing - now
+  end
   redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. cost)
   redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
   return 0
@@ -199,7 +218,8 @@ class RedisSlidingWindow(WindowLimiter):
         now = "" if self._clock is None else str(round(self._clock() * 1_000_000))
         window = math.ceil(self.span(limit) * 1_000_000)
         try:
-            wait = self._script(keys=[self._key(key)], args=[limit.requests, window, now, uuid.uuid4().hex, cost])
+            wait = self._script(keys=[self._key(key)], args=[limit.requests, window, now, uuid.uuid4().hex, cost,
+                                                              math.ceil(limit.spacing * 1_000_000)])
         except self._errors as exc:
             logger.warning("rate limiter: Redis unavailable (%s); limiting %s in this process only", exc, key)
             return self._fallback.take(key, limit, cost)
@@ -253,7 +273,7 @@ class DatabaseSlidingWindow(WindowLimiter):
                 version, slots = known
                 now = round(self._clock() * 1_000_000)
                 live = [slot for slot in slots if slot[0] > now - span]
-                wait = wait_for(live, cost, limit.requests, span, now)
+                wait = wait_for(live, cost, limit.requests, span, now, math.ceil(limit.spacing * 1_000_000))
                 if wait:
                     self._known[key] = (version, live)
                     return wait / 1_000_000
@@ -321,7 +341,9 @@ _shared_lock = threading.Lock()
 def limit_from_settings(settings, default: Limit) -> Limit:
     """A connection may carry its own limit (`settings["rate_limit"]`), e.g. a raised quota."""
     custom = (settings or {}).get("rate_limit")
-    return Limit(int(custom["requests"]), float(custom["per_seconds"])) if custom else default
+    if not custom:
+        return default
+    return Limit(int(custom["requests"]), float(custom["per_seconds"]), paced=default.paced)
 
 
 def shared_limiter() -> WindowLimiter:

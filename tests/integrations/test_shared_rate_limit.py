@@ -206,3 +206,32 @@ def test_a_cost_above_the_whole_budget_waits_for_an_empty_window(limiter, clock)
     clock.now = T0 + 1
     assert limiter.acquire("connection:1:complexity", points, cost=500) == pytest.approx(9.0)
     assert limiter.try_acquire("connection:1:complexity", points, cost=1) is False
+
+
+def test_a_paced_limit_spaces_its_slots_a_window_over_its_requests_apart(limiter, clock):
+    """Four threads asking at once get their slots 5/24 s apart, not in a burst: a request that
+    then leaves late (a busy process) cannot arrive within a window of one 25 slots later, which a
+    strict API counting arrivals would refuse. The rate at the limit is unchanged: 24 per 5 s."""
+    limit = Limit(24, 5.0, margin=0.0, paced=True)
+    granted = []
+    for _ in range(48):
+        limiter.acquire("connection:1", limit)
+        granted.append(clock.now)
+
+    gaps = [later - earlier for earlier, later in zip(granted, granted[1:], strict=False)]
+    assert min(gaps) >= 5.0 / 24 - 1e-6  # microseconds, rounded up where stored as such
+    assert granted[-1] - granted[0] == pytest.approx(47 * 5.0 / 24, abs=1e-3)
+    assert max_in_window(granted, 5.0) == 24
+
+
+def test_an_unpaced_limit_still_grants_a_burst(limiter, clock):
+    limit = Limit(3, 10.0)
+    assert [limiter.try_acquire("connection:1", limit) for _ in range(4)] == [True, True, True, False]
+
+
+def test_a_connections_own_limit_keeps_the_defaults_pacing():
+    from integrations.connectors.ratelimit import limit_from_settings
+
+    custom = limit_from_settings({"rate_limit": {"requests": 50, "per_seconds": 5}}, Limit(24, 5.0, paced=True))
+
+    assert (custom.requests, custom.per_seconds, custom.spacing) == (50, 5.0, 0.1)
