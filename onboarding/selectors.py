@@ -3,18 +3,20 @@
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 
-from integrations.models import Alert, Connection, Flow, Integration, SyncRecord, SyncRun
+from integrations.models import Alert, Connection, Flow, Integration, SyncRecord
 from integrations.selectors.alerts import alerts_of_organization
+from integrations.selectors.dashboard import GOOD_RUNS
 from integrations.selectors.records import records_of_organization
 
 
 def integrations_overview(organization) -> list[Integration]:
-    """The organization's integrations with their flows, each flow's last successful sync and its
-    number of open failures (3 queries whatever the number of flows)."""
+    """The organization's integrations with their flows, each flow's last successful sync (a run
+    that completed, its failed records counted apart, as the console counts it) and its number of
+    open failures (3 queries whatever the number of flows)."""
     open_failures = (SyncRecord.objects.open_failures().filter(run__flow=OuterRef("pk"))
                      .values("run__flow").annotate(n=Count("pk")).values("n"))
     flows = (Flow.objects.filter(integration__organization=organization)
-             .annotate(last_success=Max("runs__finished_at", filter=Q(runs__status=SyncRun.Status.SUCCEEDED)),
+             .annotate(last_success=Max("runs__finished_at", filter=Q(runs__status__in=GOOD_RUNS)),
                        open_failures=Subquery(open_failures))
              .order_by("integration_id", "kind"))
     integrations = list(Integration.objects.filter(organization=organization).select_related("source", "target"))

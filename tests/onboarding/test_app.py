@@ -33,9 +33,11 @@ def queued(monkeypatch):
     return flows
 
 
-def test_overview_shows_each_flow_with_its_last_successful_sync_and_open_failures(client, shop):
+@pytest.mark.parametrize("status", [SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL])
+def test_overview_shows_each_flow_with_its_last_successful_sync_and_open_failures(client, shop, status):
+    """A run that completed with failed records synced the rest: it counts, its failures apart."""
     finished = timezone.now() - timedelta(hours=3)
-    SyncRun.objects.create(flow=shop.flow, trigger=SyncRun.Trigger.SCHEDULE, status=SyncRun.Status.SUCCEEDED,
+    SyncRun.objects.create(flow=shop.flow, trigger=SyncRun.Trigger.SCHEDULE, status=status,
                            finished_at=finished)
     page = client.get(reverse("onboarding:home")).content.decode()
     assert f"{timezone.localtime(finished):%Y-%m-%d %H:%M}" in page
