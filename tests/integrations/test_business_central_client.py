@@ -35,9 +35,7 @@ def connection():
 
 
 def adapter(connection):
-    erp = erp_for(connection, sleep=lambda seconds: None, retry=RetryPolicy(max_attempts=3, backoff_base=0.0))
-    erp.client.burst = None
-    return erp
+    return erp_for(connection, sleep=lambda seconds: None, retry=RetryPolicy(max_attempts=3, backoff_base=0.0))
 
 
 def customer_list(*numbers, next_link=None):

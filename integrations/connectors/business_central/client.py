@@ -10,9 +10,14 @@
   answered by reading the record again and re-applying the change (`patch_fresh`).
 - Errors: the `{"error": {"code", "message}}` envelope becomes a catalog code with advice; the
   CorrelationId is kept in the message for Microsoft support.
-- Rate: 6 000 requests per 5 minutes and 5 at once per user (§2): the shared limiter keeps a
-  connection under a 5-minute window and a one-second burst window, so its workers never queue
-  more than a few requests at BC.
+- Rate: 6 000 requests per 5 minutes and 5 at once per user (§2). The shared limiter keeps a
+  connection under a 5-minute window; a shared concurrency cap (`concurrency.py`: a semaphore of
+  leases, one per connection, for every worker on every machine) keeps at most 5 of its requests at
+  BC at once (the connection setting `max_concurrent` changes it), held from sending a request
+  until its answer is read, never while waiting to retry. A lease ends by itself after the HTTP
+  timeouts plus a margin, so a killed worker frees its slot; a request that waits `CAP_WAIT` for a
+  slot fails as `rate_limited` and is retried later. No one-second window on top: it guessed at
+  the number in flight from a rate, so slow answers piled up past 5 and fast ones were held back.
 - Writes are retried only when known not to have happened (429, refused connection). A 5xx,
   timeout or deadlock after a write was sent is `write_outcome_unknown`: a blindly retried deep
   insert is known to duplicate invoice lines. Reads are retried on deadlocks too.
@@ -24,13 +29,16 @@ from dataclasses import dataclass
 
 from ...domain.errors import SyncError
 from ...domain.tokens import OAuthTokens, TokenStore
+from ..concurrency import Cap, CappedAdapter, local_semaphore
 from ..http import ApiClient
 from ..ratelimit import Limit
 
 logger = logging.getLogger(__name__)
 
 BC_LIMIT = Limit(5000, 300.0)  # under 6 000 per 5-minute window per user
-BC_BURST = Limit(8, 1.0)  # keeps concurrent requests per user under 5 at ordinary latencies
+BC_MAX_CONCURRENT = 5  # requests BC processes at once per user; more wait in its queue (§2)
+LEASE_MARGIN = 15.0  # seconds a lease outlives the HTTP timeouts (a read timeout bounds each read, not the whole)
+CAP_WAIT = 60.0  # seconds a request waits for a slot before it fails as rate_limited
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
 PAGE_SIZE = 1000
 ENTITY_CHANGED_RETRIES = 3
@@ -106,13 +114,23 @@ class BusinessCentralClient(ApiClient):
     client_secret: str = ""
     tokens: TokenStore | None = None  # None: a token per client instance (tests, one-off checks)
     page_size: int = PAGE_SIZE
-    burst: Limit | None = BC_BURST
+    semaphore: object = local_semaphore  # connections pass the shared one (`concurrency.shared_semaphore`)
+    max_concurrent: int = BC_MAX_CONCURRENT
 
     system = "Business Central"
 
     def __post_init__(self):
         super().__post_init__()
         self._own_tokens: OAuthTokens | None = None
+        if self.base_url.startswith(("https://", "http://")):
+            # Every request to BC's address goes through the cap; the URL guard stays underneath it.
+            prefix = f"{self.base_url}/"
+            self.session.mount(prefix, CappedAdapter(self.session.get_adapter(prefix), self.semaphore,
+                                                     f"{self.connection_key}:in-flight", self.cap))
+
+    @property
+    def cap(self) -> Cap:
+        return Cap(self.max_concurrent, lease_seconds=sum(self.timeout) + LEASE_MARGIN, max_wait=CAP_WAIT)
 
     # --- access -----------------------------------------------------------------------------
 
@@ -196,8 +214,6 @@ class BusinessCentralClient(ApiClient):
     # --- requests ---------------------------------------------------------------------------
 
     def request(self, method, path, **kwargs):
-        if self.burst is not None and kwargs.get("authenticated", True):
-            self.limiter.acquire(f"{self.connection_key}:burst", self.burst)
         headers = {"Accept-Language": "en-US", **(kwargs.pop("headers", None) or {})}
         return super().request(method, path, headers=headers, **kwargs)
 

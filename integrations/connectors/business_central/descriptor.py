@@ -11,13 +11,15 @@ from ...domain.registry import (
     CredentialField,
     register,
 )
+from ..concurrency import at_once_from_settings, shared_semaphore
 from ..ratelimit import limit_from_settings
-from .client import BC_LIMIT, BusinessCentralClient
+from .client import BC_LIMIT, BC_MAX_CONCURRENT, BusinessCentralClient
 from .erp import BusinessCentralERP
 
 
 def build(config: ConnectionConfig, **options) -> BusinessCentralERP:
     credentials = config.credentials
+    options.setdefault("semaphore", shared_semaphore())  # one cap for every worker of the connection
     client = BusinessCentralClient(
         base_url=config.base_url,
         auth_url=config.auth_url or "https://login.microsoftonline.com",
@@ -29,6 +31,7 @@ def build(config: ConnectionConfig, **options) -> BusinessCentralERP:
         tokens=config.token_store,
         connection_key=config.key,
         limit=limit_from_settings(config.settings, BC_LIMIT),
+        max_concurrent=at_once_from_settings(config.settings, BC_MAX_CONCURRENT),
         **options,
     )
     return BusinessCentralERP(client)
