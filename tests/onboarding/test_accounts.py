@@ -102,7 +102,8 @@ def test_settings_with_a_bad_email_come_back_with_what_was_typed_and_the_error_b
 
     page = answer.content.decode()
     assert answer.status_code == 400
-    assert 'value="Shop Renamed AB"' in page and 'value="not-an-address"' in page  # nothing typed is lost
+    assert 'value="Shop Renamed AB"' in page
+    assert 'value="not-an-address"' in page
     field = page.split('name="contact_email"')[1].split('<div class="field">')[0]
     assert "Enter a valid email address." in field  # next to its field, not a message at the top
     organization.refresh_from_db()
