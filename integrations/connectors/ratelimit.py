@@ -42,27 +42,25 @@ RESTAMP_AFTER_US = 10_000  # a database slot whose UPDATE took longer is moved t
 class Limit:
     """`requests` units per `per_seconds`. A unit is one request, or one point of a weighted
     budget (Centra's query complexity) where each acquisition says its cost. `margin`, if set,
-    replaces the limiter's own (see `WindowLimiter.span`). `paced`: slots at least
-    `per_seconds / requests` apart, so the window fills evenly instead of in bursts (see `spacing`)."""
+    replaces the limiter's own (see `WindowLimiter.span`). `late`: how much later than its slot,
+    in any order, a request may reach the API and still fit one more than `requests` (see below)."""
 
     requests: int
     per_seconds: float
     margin: float | None = None
-    paced: bool = False
+    late: float = 0.0
 
     def __post_init__(self):
         if self.requests < 1 or self.per_seconds <= 0:
             raise ValueError("a limit needs at least one request in a positive window")
 
-    @property
-    def spacing(self) -> float:
-        """The least time between two slots of a paced limit. The API counts requests when they
-        arrive, and requests leave a busy process a little later than their slots were granted, by
-        varying amounts: slots granted in a burst, back to back, then reach the API in another
-        order and closer together than a window, and a strict limit refuses the one too many. Paced
-        slots are a fraction of the window apart, which no such delay undoes; the rate at the limit
-        is the same."""
-        return self.per_seconds / self.requests if self.paced else 0.0
+    # Why `late`: the API counts requests when they arrive, and requests leave a busy process a
+    # varying while after their slot. Slots granted in a burst (threads waking together as the
+    # oldest slots leave) then arrive in another order, closer than a window apart, and a strict
+    # API refuses the one too many. With `late`, a slot is also refused while `requests + 1` slots
+    # are in the last `per_seconds + late`: the API's spare request then covers any request up to
+    # `late` behind. At the limit's own rate (`late` <= per_seconds / requests) nothing is lost,
+    # and unlike spacing every slot apart, a slot taken late is caught up by the next.
 
     @classmethod
     def parse(cls, text: str) -> "Limit":
@@ -109,14 +107,19 @@ class WindowLimiter(ABC):
         return self.take(key, limit, cost) == 0
 
 
-def wait_for(slots, cost: int, capacity: int, span, now, spacing=0):
-    """0 if `cost` more fits among `slots` ((time, cost) pairs in the window, oldest first) and the
-    newest is at least `spacing` old, else how long until it is or enough of the oldest have left
-    the window."""
+def wait_for(slots, cost: int, capacity: int, span, now, late=0):
+    """0 if `cost` more fits among `slots` ((time, cost) pairs, oldest first), else how long until
+    enough of the oldest have left: `capacity` in the last `span` and, with `late`, `capacity + 1`
+    in the last `span + late` (`slots` then reaches back that far; see `Limit.late`)."""
+    if not late:
+        return _wait_for(slots, cost, capacity, span, now)
+    recent = [slot for slot in slots if slot[0] > now - span]
+    return max(_wait_for(recent, cost, capacity, span, now), _wait_for(slots, cost, capacity + 1, span + late, now))
+
+
+def _wait_for(slots, cost: int, capacity: int, span, now):
     used = sum(weight for _, weight in slots)
     if used == 0 or used + cost <= capacity:
-        if slots and spacing and now < slots[-1][0] + spacing:
-            return slots[-1][0] + spacing - now
         return 0
     for moment, weight in slots:
         used -= weight
@@ -138,9 +141,9 @@ class SlidingWindowLimiter(WindowLimiter):
         with self._lock:
             now = self._clock()
             window = self._windows.setdefault(key, deque())
-            while window and window[0][0] <= now - self.span(limit):
+            while window and window[0][0] <= now - self.span(limit) - limit.late:
                 window.popleft()
-            wait = wait_for(window, cost, limit.requests, self.span(limit), now, limit.spacing)
+            wait = wait_for(window, cost, limit.requests, self.span(limit), now, limit.late)
             if wait == 0:
                 window.append((now, cost))
                 return 0.0
@@ -156,7 +159,8 @@ class SlidingWindowLimiter(WindowLimiter):
 
 # Times are integer microseconds: exact in Lua's doubles and in sorted-set scores. A member is
 # "<unique>:<cost>" (a member without a cost counts 1).
-# ARGV: capacity, window (us), now (us, or "" for the server's clock), a unique id, cost, spacing (us).
+# ARGV: capacity, window (us), now (us, or "" for the server's clock), a unique id, cost, late (us):
+# with late, capacity + 1 also holds over window + late (`Limit.late`).
 TAKE_SCRIPT = """
 local now = tonumber(ARGV[3])
 if not now then
@@ -166,28 +170,40 @@ end
 local window = tonumber(ARGV[2])
 local capacity = tonumber(ARGV[1])
 local cost = tonumber(ARGV[5]) or 1
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local late = tonumber(ARGV[6]) or 0
+local function wait(slots, cap, span)
+  local used, inside = 0, {}
+  for i = 1, #slots, 2 do
+    local moment = tonumber(slots[i + 1])
+    if moment > now - span then
+      local weight = tonumber(string.match(slots[i], ':(%d+)$')) or 1
+      used = used + weight
+      inside[#inside + 1] = {moment, weight}
+    end
+  end
+  if used == 0 or used + cost <= cap then
+    return 0
+  end
+  for _, slot in ipairs(inside) do
+    used = used - slot[2]
+    if used == 0 or used + cost <= cap then
+      return slot[1] + span - now
+    end
+  end
+  return span
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window - late)
 local slots = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-local used = 0
-for i = 1, #slots, 2 do
-  used = used + (tonumber(string.match(slots[i], ':(%d+)$')) or 1)
+local waiting = wait(slots, capacity, window)
+if late > 0 then
+  waiting = math.max(waiting, wait(slots, capacity + 1, window + late))
 end
-if used == 0 or used + cost <= capacity then
-  local spacing = tonumber(ARGV[6]) or 0
-  if spacing > 0 and #slots > 0 and now < tonumber(slots[#slots]) + spacing then
-    return tonumber(slots[#slots]) + spacing - now
-  end
-  redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. cost)
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
-  return 0
+if waiting > 0 then
+  return waiting
 end
-for i = 1, #slots, 2 do
-  used = used - (tonumber(string.match(slots[i], ':(%d+)$')) or 1)
-  if used == 0 or used + cost <= capacity then
-    return tonumber(slots[i + 1]) + window - now
-  end
-end
-return window
+redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. cost)
+redis.call('PEXPIRE', KEYS[1], math.ceil((window + late) / 1000) + 1000)
+return 0
 """
 
 
@@ -219,7 +235,7 @@ class RedisSlidingWindow(WindowLimiter):
         window = math.ceil(self.span(limit) * 1_000_000)
         try:
             wait = self._script(keys=[self._key(key)], args=[limit.requests, window, now, uuid.uuid4().hex, cost,
-                                                              math.ceil(limit.spacing * 1_000_000)])
+                                                              math.ceil(limit.late * 1_000_000)])
         except self._errors as exc:
             logger.warning("rate limiter: Redis unavailable (%s); limiting %s in this process only", exc, key)
             return self._fallback.take(key, limit, cost)
@@ -272,8 +288,9 @@ class DatabaseSlidingWindow(WindowLimiter):
                     known = self._read(key)
                 version, slots = known
                 now = round(self._clock() * 1_000_000)
-                live = [slot for slot in slots if slot[0] > now - span]
-                wait = wait_for(live, cost, limit.requests, span, now, math.ceil(limit.spacing * 1_000_000))
+                late = math.ceil(limit.late * 1_000_000)
+                live = [slot for slot in slots if slot[0] > now - span - late]
+                wait = wait_for(live, cost, limit.requests, span, now, late)
                 if wait:
                     self._known[key] = (version, live)
                     return wait / 1_000_000
@@ -343,7 +360,7 @@ def limit_from_settings(settings, default: Limit) -> Limit:
     custom = (settings or {}).get("rate_limit")
     if not custom:
         return default
-    return Limit(int(custom["requests"]), float(custom["per_seconds"]), paced=default.paced)
+    return Limit(int(custom["requests"]), float(custom["per_seconds"]), late=default.late)
 
 
 def shared_limiter() -> WindowLimiter:

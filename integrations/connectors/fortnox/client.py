@@ -19,10 +19,10 @@ logger = logging.getLogger(__name__)
 
 # Fortnox allows 25 requests per 5 s per app and tenant (fortnox.md §2): keep one under it, so a
 # request granted at the edge of our window cannot make the 26th in Fortnox's. That spare request
-# is the margin, and pacing (a slot every 5/24 s, `Limit.spacing`) makes it hold: a request reaching
-# Fortnox up to ~0.2 s later than its slot still fits, even when threads were granted slots at once.
-# The shared limiter adds no margin of its own: 24 per 5 s is 96 % of the ceiling.
-FORTNOX_LIMIT = Limit(24, 5.0, margin=0.0, paced=True)
+# is the margin, and `late` makes it hold for requests that reach Fortnox up to 5/24 s after their
+# slot, in any order (`Limit.late`: at most 25 slots in any 5 + 5/24 s as well). The shared limiter
+# adds no margin of its own: 24 per 5 s is 96 % of the ceiling.
+FORTNOX_LIMIT = Limit(24, 5.0, margin=0.0, late=5.0 / 24)
 REFRESH_REFUSED = {"remote_rejected", "auth_expired", "not_found"}
 # OAuth2 error answers (RFC 6749 §5.2, fortnox.md §1.2) that refuse us access: the grant is dead, the
 # consent withdrawn or our client credentials wrong. Only the shop re-authorizing (or fixed client
