@@ -21,6 +21,7 @@ from .documents import Article, Customer, DocumentSummary, ErpCompany, Invoice, 
 ACCOUNT_ROLES = (
     "sales_account_25", "sales_account_12", "sales_account_6", "sales_account_0",
     "eu_reverse_charge_account", "eu_vat_account", "export_account", "freight_account", "return_fee_account",
+    "discount_account",
 )
 
 

@@ -15,7 +15,9 @@ from .setup import SetupMixin
 
 # Bookkeeping setting (`domain.erp.ACCOUNT_ROLES`) <- the BAS account a Swedish BC company books it on.
 # Sales accounts are not among them: in BC they follow from posting groups, not from a row's account.
-BAS_ACCOUNTS = {"freight_account": "3520", "return_fee_account": "3540"}
+# Where a BAS chart books freight, return fees and given discounts (with posting groups, a discount
+# has no sales account to fall back on, so the company's own discount account is offered first).
+BAS_ACCOUNTS = {"freight_account": "3520", "return_fee_account": "3540", "discount_account": "3730"}
 
 
 @dataclass
@@ -91,8 +93,8 @@ class BusinessCentralERP(CustomersMixin, DocumentsMixin, ItemsMixin, SetupMixin)
         return refused
 
     def bookkeeping_defaults(self) -> dict[str, int]:
-        """The freight and fee accounts of the company's chart, when they are posting accounts open
-        to direct posting (what an Account line needs)."""
+        """The freight, fee and discount accounts of the company's chart, when they are posting
+        accounts open to direct posting (what an Account line needs)."""
         wanted = ",".join(f"'{number}'" for number in BAS_ACCOUNTS.values())
         accounts = {a["number"]: a for a in self.client.find("accounts", f"number in ({wanted})")}
         defaults = {}
