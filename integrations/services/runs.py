@@ -125,6 +125,7 @@ def expect_progress(flow: Flow, total: int | None) -> None:
     Flow.objects.filter(pk=flow.pk).update(progress_total=total, progress_since=flow.progress_since)
 
 
+@transaction.atomic
 def export_many(flow: Flow, since: datetime, *, user=None, expected: int | None = None) -> None:
     """Backfill: move the flow's cursor back to `since` and queue a run. Records already synced are
     skipped by their links, so a backfill over a synced range only fills what is missing. `expected`
