@@ -107,6 +107,13 @@ class WindowLimiter(ABC):
         return self.take(key, limit, cost) == 0
 
 
+def microseconds(seconds: float) -> int:
+    """A clock reading in whole microseconds, rounded down: a limiter compares it with slots
+    stamped one microsecond after their own reading, so rounding (or a float clock's coarse
+    resolution) can only make it wait a microsecond longer, never let a request in early."""
+    return math.floor(seconds * 1_000_000)
+
+
 def wait_for(slots, cost: int, capacity: int, span, now, late=0):
     """0 if `cost` more fits among `slots` ((time, cost) pairs, oldest first), else how long until
     enough of the oldest have left: `capacity` in the last `span` and, with `late`, `capacity + 1`
@@ -158,7 +165,8 @@ class SlidingWindowLimiter(WindowLimiter):
 
 
 # Times are integer microseconds: exact in Lua's doubles and in sorted-set scores. A member is
-# "<unique>:<cost>" (a member without a cost counts 1).
+# "<unique>:<cost>" (a member without a cost counts 1). The clock is read rounded down and a slot
+# is stamped one microsecond on (`microseconds`), so no slot leaves a window before its request.
 # ARGV: capacity, window (us), now (us, or "" for the server's clock), a unique id, cost, late (us):
 # with late, capacity + 1 also holds over window + late (`Limit.late`).
 TAKE_SCRIPT = """
@@ -201,7 +209,7 @@ end
 if waiting > 0 then
   return waiting
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. cost)
+redis.call('ZADD', KEYS[1], now + 1, ARGV[4] .. ':' .. cost)
 redis.call('PEXPIRE', KEYS[1], math.ceil((window + late) / 1000) + 1000)
 return 0
 """
@@ -231,7 +239,7 @@ class RedisSlidingWindow(WindowLimiter):
         return f"{self._namespace}:{key}"
 
     def take(self, key: str, limit: Limit, cost: int = 1) -> float:
-        now = "" if self._clock is None else str(round(self._clock() * 1_000_000))
+        now = "" if self._clock is None else str(microseconds(self._clock()))
         window = math.ceil(self.span(limit) * 1_000_000)
         try:
             wait = self._script(keys=[self._key(key)], args=[limit.requests, window, now, uuid.uuid4().hex, cost,
@@ -280,24 +288,24 @@ class DatabaseSlidingWindow(WindowLimiter):
             return self._locks.setdefault(key, threading.Lock())
 
     def take(self, key: str, limit: Limit, cost: int = 1) -> float:
-        span = round(self.span(limit) * 1_000_000)
+        span = math.ceil(self.span(limit) * 1_000_000)
         with self._lock(key):
             known = self._known.get(key)
             while True:
                 if known is None:
                     known = self._read(key)
                 version, slots = known
-                now = round(self._clock() * 1_000_000)
+                now = microseconds(self._clock())
                 late = math.ceil(limit.late * 1_000_000)
                 live = [slot for slot in slots if slot[0] > now - span - late]
                 wait = wait_for(live, cost, limit.requests, span, now, late)
                 if wait:
                     self._known[key] = (version, live)
                     return wait / 1_000_000
-                slot = (now, cost)
+                slot = (now + 1, cost)
                 bisect.insort(live, slot)
                 if self._swap(key, version, live):
-                    granted = round(self._clock() * 1_000_000)
+                    granted = microseconds(self._clock()) + 1
                     if granted - now > RESTAMP_AFTER_US:
                         self._known[key] = self._restamp(key, version + 1, live, slot, granted)
                     else:

@@ -76,13 +76,27 @@ def test_a_full_window_waits_until_its_oldest_slot_leaves(limiter, clock):
     assert limiter.try_acquire("connection:2", limit) is True  # another connection has its own window
 
 
-def test_a_slot_exactly_one_window_old_has_left(limiter, clock):
+def test_a_slot_leaves_once_its_whole_window_has_passed_and_not_a_microsecond_before(limiter, clock):
     limit = Limit(1, 2.0)
     assert limiter.try_acquire("connection:1", limit) is True
     clock.now = T0 + 1.999
     assert limiter.try_acquire("connection:1", limit) is False
-    clock.now = T0 + 2.0
+    clock.now = T0 + 2.0 - 0.000001
+    assert limiter.try_acquire("connection:1", limit) is False
+    clock.now = T0 + 2.000002  # the shared stores count whole microseconds, rounded against letting in
     assert limiter.try_acquire("connection:1", limit) is True
+
+
+def test_waiting_what_the_limiter_says_always_lands_past_the_window_on_a_coarse_float_clock(limiter, clock):
+    """A clock near 1.7e9 s resolves about a quarter of a microsecond: the limiter's waits must not
+    round a request to just before the window's edge, where Fortnox still counts the old one."""
+    limit = Limit(1, 2.0)
+    granted = []
+    for step in range(200):
+        clock.now += 0.3403807 * (step % 7)  # requests at awkward moments
+        limiter.acquire("connection:1", limit)
+        granted.append(clock.now)
+    assert all(later - earlier >= 2.0 for earlier, later in zip(granted, granted[1:]))
 
 
 def test_shared_backends_keep_a_slot_a_margin_longer_than_the_window(db, clock):
