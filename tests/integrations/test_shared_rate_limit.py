@@ -1,5 +1,6 @@
 """The rate limit of a connection holds across processes: every worker shares one window."""
 
+import itertools
 import logging
 import uuid
 
@@ -96,7 +97,7 @@ def test_waiting_what_the_limiter_says_always_lands_past_the_window_on_a_coarse_
         clock.now += 0.3403807 * (step % 7)  # requests at awkward moments
         limiter.acquire("connection:1", limit)
         granted.append(clock.now)
-    assert all(later - earlier >= 2.0 for earlier, later in zip(granted, granted[1:]))
+    assert all(later - earlier >= 2.0 for earlier, later in itertools.pairwise(granted))
 
 
 def test_shared_backends_keep_a_slot_a_margin_longer_than_the_window(db, clock):
