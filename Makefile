@@ -40,15 +40,17 @@ run: seed
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-## The whole suite on the embedded default (SQLite + ORM broker).
+## The whole suite on the embedded default (SQLite + ORM broker), over TEST_WORKERS processes
+## (pytest-xdist; each has its own test database and Redis prefix). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: install-dev chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## The same suite on PostgreSQL + Redis (what a scaled-out install uses).
 test-services: install-dev chromium
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/junipeer} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## Style (ruff) and the layers (import-linter contracts in pyproject.toml).
 lint: install-dev

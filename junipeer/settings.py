@@ -197,12 +197,18 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing one
 
 REDIS_URL = env("REDIS_URL", default="")
+# Every key this installation keeps in Redis (the queue, rate-limit windows, concurrency leases)
+# starts with this, so installations sharing one Redis never read each other's. Parallel test
+# processes (pytest-xdist) share one Redis and each other's ids: each gets a prefix of its own.
+REDIS_PREFIX = env("REDIS_PREFIX", default="junipeer")
+if DJANGO_ENV == "test":
+    REDIS_PREFIX += f"-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 # django-q2. `retry` must exceed `timeout`: otherwise the broker hands a task that is still
 # running to a second worker. Runs are idempotent anyway (record links, run lock).
 Q_TASK_TIMEOUT = env.int("Q_TASK_TIMEOUT", default=900)
 Q_CLUSTER = {
-    "name": "junipeer",
+    "name": REDIS_PREFIX,
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": Q_TASK_TIMEOUT,
     "retry": Q_TASK_TIMEOUT + 300,
@@ -294,9 +300,11 @@ CLAIM_LEASE_SECONDS = env.int("CLAIM_LEASE_SECONDS", default=900)
 # Invoices of one run pushed at once (threads), so a tenant's rate limit is filled even when its ERP
 # answers slowly; the shared limiter keeps them under it. 1 pushes one at a time.
 FLOW_PUSH_CONCURRENCY = env.int("FLOW_PUSH_CONCURRENCY", default=4)
-# A run with more to do hands over to a new queued run after this long, so one shop's backlog holds a
-# worker for a slice at a time and other shops' runs queued meanwhile go first.
+# A run with more to do hands over to a new queued run after this long when other tasks wait, so one
+# shop's backlog holds a worker for a slice at a time and other shops' runs queued meanwhile go
+# first; with nothing else waiting it goes on, up to RUN_MAX_SECONDS (well within Q_TASK_TIMEOUT).
 RUN_SLICE_SECONDS = env.float("RUN_SLICE_SECONDS", default=20.0)
+RUN_MAX_SECONDS = env.float("RUN_MAX_SECONDS", default=min(300.0, Q_TASK_TIMEOUT / 3))
 
 # Alerts: a run with at least this many failed records, making up at least this share, alerts.
 ALERT_MIN_FAILED_RECORDS = env.int("ALERT_MIN_FAILED_RECORDS", default=5)

@@ -43,3 +43,11 @@ def production_env(bare_env):
         "CREDENTIALS_KEY": "q0yxd3wZ6HRqBIS5XN8C1mYr3aQ6mPVg9ApzKxyGbk8=",
         "SITE_URL": "https://junipeer.example",
     }
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`make test`), the chaos runs go to one worker, one after another: each
+    starts a server and workers of its own, and two at once on a small machine starve both."""
+    for item in items:
+        if item.get_closest_marker("chaos"):
+            item.add_marker(pytest.mark.xdist_group("chaos"))

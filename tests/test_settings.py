@@ -195,3 +195,12 @@ def test_client_address_is_the_one_our_proxy_saw_not_one_the_client_wrote(settin
 def test_a_request_that_bypassed_the_proxy_is_known_by_its_peer(settings):
     settings.PROXY_COUNT = 1
     assert client_ip(RequestFactory().get("/", REMOTE_ADDR="192.0.2.4")) == "192.0.2.4"
+
+
+def test_every_redis_key_and_the_queue_share_one_prefix_of_the_installation(production_env, bare_env):
+    """Installations sharing one Redis set REDIS_PREFIX; parallel test processes get one each."""
+    keys = "settings.REDIS_PREFIX, settings.Q_CLUSTER['name']"
+    assert show(production_env, keys).stdout.split() == ["junipeer", "junipeer"]
+    assert show({**production_env, "REDIS_PREFIX": "shop-eu"}, keys).stdout.split() == ["shop-eu", "shop-eu"]
+    test_worker = {**bare_env, "DJANGO_ENV": "test", "PYTEST_XDIST_WORKER": "gw3"}
+    assert show(test_worker, keys).stdout.split() == ["junipeer-test-gw3", "junipeer-test-gw3"]

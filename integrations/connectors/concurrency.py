@@ -21,8 +21,8 @@ Three backends give the same interface, as the rate limiter's do:
   slot is taken by one INSERT (the unique constraint refuses a second taker) and an expired one by
   one UPDATE conditioned on the old lease id, so no lock is held between statements.
 
-`shared_semaphore()` picks Redis when `settings.REDIS_URL` is set and the database otherwise, like
-`ratelimit.shared_limiter()`.
+`shared_semaphore()` picks Redis when `settings.REDIS_URL` is set and the database otherwise, as
+`ratelimit.shared_limiter()` does (`shared.SharedBackend`).
 """
 
 import logging
@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from requests.adapters import BaseAdapter
 
 from ..domain.errors import SyncError
+from .shared import SharedBackend
 
 logger = logging.getLogger(__name__)
 
@@ -325,9 +326,6 @@ class CappedAdapter(BaseAdapter):
 
 local_semaphore = LocalSemaphore()
 
-_shared: dict[str, LeaseSemaphore] = {}
-_shared_lock = threading.Lock()
-
 
 def at_once_from_settings(settings, default: int) -> int:
     """A connection may carry its own cap (`settings["max_concurrent"]`), e.g. a user BC allows more."""
@@ -335,15 +333,5 @@ def at_once_from_settings(settings, default: int) -> int:
     return int(custom) if custom else default
 
 
-def shared_semaphore() -> LeaseSemaphore:
-    """The semaphore every worker of a connection shares: Redis if `REDIS_URL` is set, else the database.
-
-    One instance per configuration and process (it holds a Redis connection pool).
-    """
-    from django.conf import settings
-
-    url = settings.REDIS_URL or ""
-    with _shared_lock:
-        if url not in _shared:
-            _shared[url] = RedisSemaphore(url) if url else DatabaseSemaphore()
-        return _shared[url]
+# The concurrency backend every worker of a connection shares (Redis or the database).
+shared_semaphore = SharedBackend("concurrency", RedisSemaphore, DatabaseSemaphore)

@@ -12,9 +12,9 @@ machine that talks to that connection. Three backends give the same interface:
 - `DatabaseSlidingWindow`: one `RateLimitWindow` row per key holding its slot times, taken by
   one compare-and-swap UPDATE per request. For the embedded setup without Redis.
 
-`shared_limiter()` picks Redis when `settings.REDIS_URL` is set and the database otherwise;
-connections pass it to their clients as `limiter=`. A slot cannot be handed back: a request that
-was made counts against the remote limit whether or not it succeeded.
+`shared_limiter()` picks Redis when `settings.REDIS_URL` is set and the database otherwise
+(`shared.SharedBackend`); connections pass it to their clients as `limiter=`. A slot cannot be
+handed back: a request that was made counts against the remote limit whether or not it succeeded.
 
 The shared backends keep each slot `SHARED_MARGIN` longer than the window: the API counts
 requests by when they reach it, and requests granted exactly one window apart can arrive less
@@ -30,6 +30,8 @@ import uuid
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass
+
+from .shared import SharedBackend
 
 logger = logging.getLogger(__name__)
 
@@ -359,9 +361,6 @@ class DatabaseSlidingWindow(WindowLimiter):
 
 local_limiter = SlidingWindowLimiter()
 
-_shared: dict[str, WindowLimiter] = {}
-_shared_lock = threading.Lock()
-
 
 def limit_from_settings(settings, default: Limit) -> Limit:
     """A connection may carry its own limit (`settings["rate_limit"]`), e.g. a raised quota."""
@@ -371,15 +370,5 @@ def limit_from_settings(settings, default: Limit) -> Limit:
     return Limit(int(custom["requests"]), float(custom["per_seconds"]), late=default.late)
 
 
-def shared_limiter() -> WindowLimiter:
-    """The limiter every worker of a connection shares: Redis if `REDIS_URL` is set, else the database.
-
-    One instance per configuration and process (it holds a Redis connection pool).
-    """
-    from django.conf import settings
-
-    url = settings.REDIS_URL or ""
-    with _shared_lock:
-        if url not in _shared:
-            _shared[url] = RedisSlidingWindow(url) if url else DatabaseSlidingWindow()
-        return _shared[url]
+# The ratelimit backend every worker of a connection shares (Redis or the database).
+shared_limiter = SharedBackend("ratelimit", RedisSlidingWindow, DatabaseSlidingWindow)

@@ -247,3 +247,20 @@ def test_a_connections_own_limit_keeps_the_defaults_late():
     custom = limit_from_settings({"rate_limit": {"requests": 50, "per_seconds": 5}}, Limit(24, 5.0, late=0.2))
 
     assert (custom.requests, custom.per_seconds, custom.late) == (50, 5.0, 0.2)
+
+
+def test_installations_sharing_one_redis_keep_their_windows_apart(redis_url, settings):
+    settings.REDIS_URL = redis_url
+    limit = Limit(1, 60.0)
+    key = f"connection:{uuid.uuid4().hex}"  # the same connection id in two installations' databases
+    try:
+        settings.REDIS_PREFIX = "shop-eu"
+        eu = shared_limiter()
+        assert eu.try_acquire(key, limit) is True
+        assert shared_limiter().try_acquire(key, limit) is False  # one window per installation and key
+        settings.REDIS_PREFIX = "shop-us"
+        assert shared_limiter().try_acquire(key, limit) is True
+    finally:
+        for prefix in ("shop-eu", "shop-us"):
+            settings.REDIS_PREFIX = prefix
+            shared_limiter().reset(key)
