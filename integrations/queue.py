@@ -7,6 +7,7 @@ through record links), so a task handed out twice does no harm; `Q_CLUSTER` keep
 `timeout` so a slow task is not handed out twice in the first place.
 """
 
+import logging
 from datetime import date
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from django_q.models import Schedule, Task
 from django_q.tasks import async_chain, async_task
 
 from .models import Flow, Integration, SyncRun
+
+logger = logging.getLogger(__name__)
 
 RUN_FLOW = "integrations.tasks.run_flow_task"
 DUE_FLOWS_SCHEDULE = "junipeer: run due flows"
@@ -139,6 +142,20 @@ def ensure_stock_reconciliation_schedules() -> list[Schedule]:
         kept.append(schedule)
     Schedule.objects.filter(name__startswith=STOCK_SCHEDULE_PREFIX).exclude(pk__in=[s.pk for s in kept]).delete()
     return kept
+
+
+def tasks_waiting() -> bool:
+    """Does any task wait for a worker? A broker that cannot say counts as yes: a long run then
+    hands over as if others waited, which is only slower."""
+    from django.db import DatabaseError
+    from django_q.brokers import get_broker
+    from redis.exceptions import RedisError
+
+    try:
+        return get_broker().queue_size() > 0
+    except (OSError, DatabaseError, RedisError) as exc:
+        logger.warning("could not read the queue's length (%s): handing over as if tasks waited", exc)
+        return True
 
 
 def queue_status() -> dict:

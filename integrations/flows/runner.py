@@ -8,14 +8,13 @@ so a killed run resumes from there. A run whose worker died is noticed by its st
 
 import contextlib
 import logging
-import queue
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,11 +26,13 @@ from ..connections import centra_client, check_connection, erp_for
 from ..domain.errors import ACCESS_REFUSED, SyncError
 from ..links import prefetched
 from ..models import Flow, SyncRecord, SyncRun
+from ..queue import tasks_waiting
 from ..retries import after_failure, due_failures
-from .base import FlowContext, FlowKind, Outcome, SourceRecord
+from .base import Batch, FlowContext, FlowKind, Outcome, SourceRecord
 from .customers import CustomersFlow
 from .kept_source import kept_source
 from .orders import OrdersFlow
+from .pipeline import Pushing, PushPool, ReadAhead
 from .products import ProductsFlow
 from .refunds import RefundsFlow
 from .search_keys import search_keys
@@ -62,98 +63,6 @@ def beat_interval() -> float:
     return min(30.0, settings.RUN_STALE_SECONDS / 5)
 
 
-class PushPool:
-    """A few threads that push the records of a run, each on its own database connection.
-
-    `map` hands out one batch and returns when every record of it is done; the first exception a
-    record raised (an access refusal, an abandoned run) is raised again once the threads are idle,
-    after the outcomes gathered so far are handed back, and the records not started are dropped.
-    """
-
-    def __init__(self, workers: int):
-        self.tasks: queue.Queue = queue.Queue()
-        self.threads = [threading.Thread(target=self._work, name=f"push-{n}", daemon=True) for n in range(workers)]
-        for thread in self.threads:
-            thread.start()
-
-    def _work(self) -> None:
-        try:
-            while (task := self.tasks.get()) is not None:
-                task()
-        finally:
-            connection.close()  # this thread's own connection
-
-    def map(self, function: Callable, items: Iterable, into: list) -> None:
-        lock, failures, pending = threading.Lock(), [], []
-        finished = threading.Semaphore(0)
-
-        def task(item):
-            try:
-                if not failures:
-                    result = function(item)
-                    with lock:
-                        into.append(result)
-            except Exception as exc:  # noqa: BLE001 - raised again in the caller's thread below
-                failures.append(exc)
-            finally:
-                finished.release()
-
-        for item in items:
-            pending.append(item)
-            self.tasks.put(lambda item=item: task(item))
-        for _ in pending:
-            finished.acquire()
-        if failures:
-            raise failures[0]
-
-    def shutdown(self) -> None:
-        for _ in self.threads:
-            self.tasks.put(None)
-        for thread in self.threads:
-            thread.join()
-
-
-class ReadAhead:
-    """Iterate `batches` one batch ahead on a thread of its own, so the next page of the source is
-    read while this one is pushed (the ERP's window keeps filling). Exceptions come out in order."""
-
-    DONE = object()
-
-    def __init__(self, batches: Iterator):
-        self.ready: queue.Queue = queue.Queue(maxsize=1)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._read, args=(batches,), name="read-ahead", daemon=True)
-        self.thread.start()
-
-    def _read(self, batches: Iterator) -> None:
-        try:
-            for batch in batches:
-                if self.stop.is_set():
-                    return
-                self.ready.put((batch, None))
-            self.ready.put((self.DONE, None))
-        except Exception as exc:  # noqa: BLE001 - raised again in the reading thread
-            self.ready.put((None, exc))
-        finally:
-            connection.close()
-
-    def __iter__(self):
-        try:
-            while True:
-                batch, error = self.ready.get()
-                if error is not None:
-                    raise error
-                if batch is self.DONE:
-                    return
-                yield batch
-        finally:
-            self.stop.set()
-            while self.thread.is_alive():  # unblock a reader waiting to hand over its next batch
-                with contextlib.suppress(queue.Empty):
-                    self.ready.get(timeout=0.1)
-            self.thread.join()
-
-
 def open_run(flow: Flow, trigger: str) -> SyncRun:
     """Start a run, first abandoning one whose worker stopped beating (whatever the trigger)."""
     now = timezone.now()
@@ -182,12 +91,24 @@ def build_context(flow: Flow, run: SyncRun, *, full: bool = False) -> FlowContex
     )
 
 
+class BatchPush:
+    """A batch on its way: its outcomes so far, its records still with the pool, its links read."""
+
+    def __init__(self, pool: PushPool | None):
+        self.pool = pool
+        self.done: list[tuple[SourceRecord, Outcome, list]] = []
+        self.pushing: Pushing | None = None
+        self.links = contextlib.ExitStack()
+
+
 class Runner:
     """Drives one run. Records of a batch are pushed by up to `FLOW_PUSH_CONCURRENCY` threads for
     the kinds that push invoices (`CONCURRENT_KINDS`), so a tenant's rate limit is filled even when
     its ERP answers slowly; the limiter, shared by every worker of the connection, keeps them under
-    it. A run hands over to a fresh queued run once it has run `RUN_SLICE_SECONDS` (`handed_over`),
-    so one shop's backlog holds a worker for one slice at a time, not for the whole backlog."""
+    it; the next batch follows the last into the pool before that one's slowest record is done
+    (`push_batches`). A run hands over to a fresh queued run (`handed_over`) once it has run
+    `RUN_SLICE_SECONDS` while other tasks wait, so one shop's backlog holds a worker for one slice at
+    a time, not for the whole backlog (`slice_is_up`)."""
 
     def __init__(self, flow: Flow, trigger: str, *, full: bool = False,
                  progress: Callable[[Outcome], None] | None = None, only_requested: bool = False):
@@ -220,20 +141,12 @@ class Runner:
             pending = webhooks.pending_records(self.flow)
             wanted = list(dict.fromkeys(open_failures(self.flow) + pending))
             if wanted:
-                self.handle_batch(run, list(self.kind.refetch(wanted)), pool)
+                self.end_batch(run, self.start_batch(run, list(self.kind.refetch(wanted)), pool))
                 self.flush(run)
             webhooks.mark_processed(self.flow, [source_id for source_id, _ in pending],
                                     received_before=run.started_at)
-            for batch in () if self.only_requested else self.batches(pool is not None):
-                self.handle_batch(run, batch.records, pool)
-                self.flow.cursor = self.kind.checkpoint(batch)
-                self.flow.save(update_fields=["cursor"])
-                if batch.on_done:
-                    batch.on_done()
-                self.flush(run)
-                if time.monotonic() - started > settings.RUN_SLICE_SECONDS:
-                    self.handed_over = True  # the rest is the next run's, queued behind other shops
-                    break
+            if not self.only_requested:
+                self.push_batches(run, pool, started)
         except SyncError as exc:
             message = exc.message
             if exc.code in AUTH_CODES:
@@ -252,7 +165,7 @@ class Runner:
         status = SyncRun.Status.PARTIAL if self.totals[Status.FAILED] else SyncRun.Status.SUCCEEDED
         return self.finish(run, status)
 
-    def pool(self) -> "PushPool | None":
+    def pool(self) -> PushPool | None:
         """Threads for this run's pushes: only for kinds that push invoices, and never inside a
         caller's transaction (other threads' connections could not see its uncommitted rows)."""
         workers = settings.FLOW_PUSH_CONCURRENCY
@@ -261,35 +174,89 @@ class Runner:
         return PushPool(workers)
 
     def batches(self, read_ahead: bool):
-        """The flow's batches; a sweep reads its next page while this one is pushed (an events
-        queue cannot: its next read would return the events not yet confirmed)."""
+        """The flow's batches; a sweep reads its next page while this one is pushed, and pushes it
+        before this one is done (an events queue can do neither: its next read would return the
+        events not yet confirmed, the same records again)."""
         batches = self.kind.batches(self.flow.cursor)
         changes = getattr(self.kind, "changes", None)
         if read_ahead and changes is not None and not changes.use_events:
             return ReadAhead(batches)
         return batches
 
-    def handle_batch(self, run: SyncRun, records: list[SourceRecord], pool: "PushPool | None") -> None:
-        """Process a batch (in parallel where allowed) and keep its outcomes in one write."""
+    def push_batches(self, run: SyncRun, pool: PushPool | None, started: float) -> None:
+        """The incremental pass. With a pool, a sweep's next batch is handed out while the last
+        records of this one are still pushed, so the ERP's window never waits on a batch's slowest
+        record, its sync-log write or the next page; a batch's cursor is saved once all its records
+        are done, in order, so a killed run resumes before any batch it had not finished."""
+        in_flight: deque[tuple[Batch, BatchPush]] = deque()
+        batches = self.batches(pool is not None)
+        depth = 2 if isinstance(batches, ReadAhead) else 1
+        try:
+            for batch in batches:
+                in_flight.append((batch, self.start_batch(run, batch.records, pool)))
+                if len(in_flight) < depth:
+                    continue
+                self.checkpoint(run, *in_flight.popleft())
+                if self.slice_is_up(started):
+                    self.handed_over = True  # the rest is the next run's, queued behind other shops
+                    break
+            while in_flight:
+                self.checkpoint(run, *in_flight.popleft())
+        except BaseException:
+            while in_flight:  # the run stops: keep what its batches did, and move no cursor
+                self.end_batch(run, in_flight.popleft()[1], stopping=True)
+            raise
+
+    def slice_is_up(self, started: float) -> bool:
+        """A run hands over after `RUN_SLICE_SECONDS` when other tasks wait for a worker, and after
+        `RUN_MAX_SECONDS` anyway (a run must end well within the task timeout); a backlog alone
+        on the queue is pushed on without a pause."""
+        took = time.monotonic() - started
+        return took > settings.RUN_MAX_SECONDS or (took > settings.RUN_SLICE_SECONDS and tasks_waiting())
+
+    def checkpoint(self, run: SyncRun, batch: Batch, push: "BatchPush") -> None:
+        self.end_batch(run, push)
+        self.flow.cursor = self.kind.checkpoint(batch)
+        self.flow.save(update_fields=["cursor"])
+        if batch.on_done:
+            batch.on_done()
+        self.flush(run)
+
+    def start_batch(self, run: SyncRun, records: list[SourceRecord], pool: PushPool | None) -> "BatchPush":
+        """Process a batch: at once without a pool, else handed to the pool's threads."""
+        push = BatchPush(pool)
         if not records:
-            return
+            return push
         self.beat(run)  # and again during the batch when it runs long (`beat_if_due`)
-        done: list[tuple[SourceRecord, Outcome, list]] = []
-        with prefetched(self.flow.integration, self.kind.links_to_read(records)):
-            try:
-                if pool is not None and not self.probed:
-                    # A run's first record goes alone: refused access then stops the run at its first
-                    # refusal (no thread runs into it too), and the ERP's registers are read once.
-                    done.append(self.handle(run, records[0]))
-                    self.probed = True
-                    records = records[1:]
-                if pool is None:
-                    for record in records:
-                        done.append(self.handle(run, record))
-                else:
-                    pool.map(lambda record: self.handle(run, record), records, done)
-            finally:
-                self.save_records(run, done)
+        push.links.enter_context(prefetched(self.flow.integration, self.kind.links_to_read(records)))
+        try:
+            if pool is not None and not self.probed:
+                # A run's first record goes alone: refused access then stops the run at its first
+                # refusal (no thread runs into it too), and the ERP's registers are read once.
+                push.done.append(self.handle(run, records[0]))
+                self.probed = True
+                records = records[1:]
+            if pool is None:
+                for record in records:
+                    push.done.append(self.handle(run, record))
+            else:
+                push.pushing = pool.submit(lambda record: self.handle(run, record), records)
+        except BaseException:
+            self.end_batch(run, push, stopping=True)
+            raise
+        return push
+
+    def end_batch(self, run: SyncRun, push: "BatchPush", *, stopping: bool = False) -> None:
+        """Wait for a batch's records and keep their outcomes in one write, also when one of them
+        stopped the run (raised here unless the run is `stopping` already)."""
+        try:
+            if push.pushing is not None:
+                push.done.extend(push.pushing.wait())
+        finally:
+            push.links.close()
+            self.save_records(run, push.done)
+        if push.pool is not None and not stopping:
+            push.pool.raise_failure()
 
     def handle(self, run: SyncRun, record: SourceRecord) -> tuple[SourceRecord, Outcome, list]:
         """Process one record; whatever goes wrong stays with this record."""

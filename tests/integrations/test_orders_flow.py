@@ -122,7 +122,7 @@ def test_shipped_trigger_waits_until_the_shipment_is_shipped(world):
 
 def test_killed_run_resumes_from_its_cursor_without_duplicates(world, settings):
     Flow.objects.filter(pk=world.flow.pk).update(batch_size=2)
-    for index in range(5):
+    for index in range(7):
         world.ship(world.order(("SCARF", 1, "149"), email=f"buyer{index}@example.com"))
 
     class Killed(BaseException):
@@ -142,12 +142,13 @@ def test_killed_run_resumes_from_its_cursor_without_duplicates(world, settings):
     resumed = run_flow(world.flow)
 
     assert SyncRun.objects.filter(status="abandoned").count() == 1
-    assert len(world.invoices()) == 5
-    # Batch 1 was checkpointed; batch 2 was pushed and logged (records are kept per batch) but the
-    # worker died before its checkpoint: it is read again and found invoiced, and only the fifth is new.
+    assert len(world.invoices()) == 7
+    # Batch 1 was checkpointed; batch 2 was pushed and logged (records are kept per batch), and
+    # batch 3 was on its way, when the worker died before batch 2's checkpoint: both are read again
+    # and found invoiced, and only the seventh (batch 4) is new.
     assert resumed.created == 1
-    assert resumed.skipped == 2
-    assert len({invoice["ExternalInvoiceReference1"] for invoice in world.invoices()}) == 5
+    assert resumed.skipped == 4
+    assert len({invoice["ExternalInvoiceReference1"] for invoice in world.invoices()}) == 7
 
 
 def test_credentials_are_encrypted_at_rest_and_redacted_in_sync_records(world):

@@ -74,7 +74,7 @@ def test_flow_waiting_in_the_queue_is_not_queued_again_until_its_task_counts_as_
 def test_scheduler_alone_resumes_a_killed_run_from_its_cursor(world, queued, settings):
     settings.RUN_STALE_SECONDS = 60
     Flow.objects.filter(pk=world.flow.pk).update(batch_size=2)
-    for index in range(5):
+    for index in range(7):
         world.ship(world.order(("SCARF", 1, "149"), email=f"buyer{index}@example.com"))
 
     class Killed(BaseException):
@@ -101,17 +101,18 @@ def test_scheduler_alone_resumes_a_killed_run_from_its_cursor(world, queued, set
     resumed = SyncRun.objects.exclude(pk=dead.pk).get()
     assert dead.status == SyncRun.Status.ABANDONED
     assert (resumed.status, resumed.trigger) == (SyncRun.Status.SUCCEEDED, SyncRun.Trigger.SCHEDULE)
-    # Batch 1 was checkpointed and is not read again; batch 2 was pushed and logged before the worker
-    # died, but not checkpointed: it is read again and found invoiced.
+    # Batch 1 was checkpointed and is not read again; batch 2 was pushed and logged, and batch 3 was
+    # on its way, when the worker died before batch 2's checkpoint: both are read again and found
+    # invoiced; batch 4 is new.
     assert resumed.created == 1
-    assert summary.endswith("created=1 updated=0 skipped=2 failed=0")
+    assert summary.endswith("created=1 updated=0 skipped=4 failed=0")
     references = [invoice["ExternalInvoiceReference1"] for invoice in world.invoices()]
-    assert len(references) == len(set(references)) == 5
+    assert len(references) == len(set(references)) == 7
 
 
-def test_run_marked_abandoned_stops_before_its_next_batch(world):
+def test_run_marked_abandoned_starts_no_further_batch(world):
     Flow.objects.filter(pk=world.flow.pk).update(batch_size=1)
-    for index in range(3):
+    for index in range(4):
         world.ship(world.order(("SCARF", 1, "149"), email=f"b{index}@example.com"))
 
     def taken_for_dead(outcome):
@@ -120,10 +121,11 @@ def test_run_marked_abandoned_stops_before_its_next_batch(world):
     run = run_flow(world.flow, progress=taken_for_dead)
 
     assert run.status == "abandoned"  # not overwritten when the run notices
-    assert len(world.invoices()) == 1
+    # It noticed as it began the third batch: the first was done, the second already on its way.
+    assert len(world.invoices()) == 2
     resumed = run_flow(world.flow)
     assert resumed.created == 2
-    assert len(world.invoices()) == 3
+    assert len(world.invoices()) == 4
 
 
 def test_claim_of_a_run_that_may_be_alive_waits_for_its_lease(world, settings):

@@ -1,0 +1,150 @@
+"""A run keeps the ERP's window filling: the next batch is pushed while the last records of this
+one finish, a backlog alone on the queue is pushed on past its slice, and a run that stops keeps
+what its batches did without moving the cursor past a batch it had not finished."""
+
+import threading
+import time
+
+import pytest
+from django_q.brokers import get_broker
+from django_q.tasks import async_task
+
+from integrations import queue
+from integrations.domain.errors import SyncError
+from integrations.flows import runner
+from integrations.flows.orders import OrdersFlow
+from integrations.flows.runner import run_flow
+from integrations.models import RecordLink, SyncRecord
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def six_shipments(world, settings):
+    settings.FLOW_PUSH_CONCURRENCY = 4
+    flow = world.flow
+    flow.batch_size = 3
+    flow.save(update_fields=["batch_size"])
+    return [world.ship(world.order(("COAT", 1, "1500"), email=f"buyer{n}@example.com")) for n in range(6)]
+
+
+def invoiced_shipments(world) -> list[str]:
+    return sorted(link.source_id for link in RecordLink.objects.filter(
+        integration=world.integration, object_type="invoice").exclude(target_id=""))
+
+
+def watch_pushes(monkeypatch, slow: set[str] = frozenset(), refuse: set[str] = frozenset()):
+    """When each shipment's push started and ended; `slow` ones take half a second, `refuse` ones
+    meet Fortnox's refusal of our access."""
+    times: dict[str, list[float]] = {}
+    lock = threading.Lock()
+    process = OrdersFlow.process
+
+    def watched(self, record):
+        with lock:
+            times[record.source_id] = [time.monotonic()]
+        try:
+            if record.source_id in refuse:
+                raise SyncError("auth_expired", "Fortnox refused our access token.")
+            if record.source_id in slow:
+                time.sleep(0.5)
+            return process(self, record)
+        finally:
+            with lock:
+                times[record.source_id].append(time.monotonic())
+
+    monkeypatch.setattr(OrdersFlow, "process", watched)
+    return times
+
+
+def test_the_next_batch_is_pushed_while_this_ones_slowest_record_is_still_on_its_way(world, six_shipments, monkeypatch):
+    first_batch, second_batch = six_shipments[:3], six_shipments[3:]
+    slowest = str(first_batch[-1].pk)
+    times = watch_pushes(monkeypatch, slow={slowest})
+
+    run = run_flow(world.flow)
+
+    assert (run.status, run.created) == ("succeeded", 6)
+    assert invoiced_shipments(world) == sorted(str(s.pk) for s in six_shipments)
+    slow_end = times[slowest][1]
+    assert any(times[str(s.pk)][0] < slow_end for s in second_batch)  # they did not wait for it
+    assert SyncRecord.objects.filter(run=run, status="created").count() == 6
+    world.flow.refresh_from_db()
+    assert run_flow(world.flow).created == 0  # the cursor passed both batches: nothing is pushed twice
+
+
+def test_a_backlog_alone_on_the_queue_is_pushed_on_past_its_slice(world, six_shipments, settings, monkeypatch):
+    settings.RUN_SLICE_SECONDS = 0
+    monkeypatch.setattr(runner, "tasks_waiting", lambda: False)
+
+    run = run_flow(world.flow)
+
+    assert (run.handed_over, run.created) == (False, 6)
+
+
+def test_with_other_tasks_waiting_a_run_hands_over_once_its_slice_is_up(world, six_shipments, settings, monkeypatch):
+    shipments = six_shipments + [world.ship(world.order(("SCARF", 1, "149"))) for _ in range(3)]
+    settings.RUN_SLICE_SECONDS = 0
+    monkeypatch.setattr(runner, "tasks_waiting", lambda: True)
+
+    run = run_flow(world.flow)
+
+    assert run.handed_over is True
+    assert run.created == 6  # the batch done and the one already on its way, not the third
+    world.flow.refresh_from_db()
+    assert run_flow(world.flow).created == 3
+    assert invoiced_shipments(world) == sorted(str(s.pk) for s in shipments)
+
+
+def test_a_run_hands_over_at_its_longest_even_with_nothing_else_waiting(world, six_shipments, settings, monkeypatch):
+    settings.RUN_MAX_SECONDS = 0
+    monkeypatch.setattr(runner, "tasks_waiting", lambda: False)
+
+    assert run_flow(world.flow).handed_over is True
+
+
+def test_a_refusal_in_one_batch_keeps_what_both_batches_did_and_resumes_before_the_unfinished_one(
+        world, six_shipments, monkeypatch):
+    refused = str(six_shipments[2].pk)  # the first batch's last record
+    watch_pushes(monkeypatch, refuse={refused})
+    cursor_before = dict(world.flow.cursor)
+
+    run = run_flow(world.flow)
+
+    assert (run.status, run.error_code) == ("failed", "auth_expired")
+    done = set(SyncRecord.objects.filter(run=run, status="created").values_list("source_id", flat=True))
+    assert done == set(invoiced_shipments(world))  # every invoice made is in the sync log
+    assert refused not in done
+    world.flow.refresh_from_db()
+    assert world.flow.cursor == cursor_before  # the first batch was not finished: no cursor moved
+
+    monkeypatch.undo()  # access restored
+    again = run_flow(world.flow)
+    assert again.created == 6 - len(done)
+    assert invoiced_shipments(world) == sorted(str(s.pk) for s in six_shipments)
+
+
+def test_the_queue_says_whether_a_task_waits_for_a_worker():
+    broker = get_broker()
+    broker.purge_queue()
+    assert queue.tasks_waiting() is False
+    async_task("math.floor", 1.5)
+    try:
+        assert queue.tasks_waiting() is True
+    finally:
+        broker.purge_queue()
+
+
+def test_an_events_queue_is_confirmed_batch_by_batch_before_its_next_batch_is_read(world, six_shipments):
+    """Its next read returns the events not yet confirmed: a batch pushed ahead would be this one again."""
+    source = world.integration.source
+    source.settings = {**source.settings, "events": True}
+    source.save()
+    run_flow(world.flow)  # subscribes, then sweeps what existed before
+    world.flow.refresh_from_db()
+    later = [world.ship(world.order(("SCARF", 1, "149"), email=f"later{n}@example.com")) for n in range(7)]
+
+    from_events = run_flow(world.flow)
+
+    assert (from_events.status, from_events.created, from_events.failed) == ("succeeded", 7, 0)
+    assert invoiced_shipments(world) == sorted(str(s.pk) for s in six_shipments + later)
