@@ -98,6 +98,13 @@ def prefetched(integration: Integration, wanted: dict[str, list]):
                 _prefetched.pop(key, None)
 
 
+def linked_source_ids(integration: Integration, object_type: str, source_ids: list[str]) -> set[str]:
+    """Of `source_ids`, those whose target object exists (linked), in one query."""
+    return set(RecordLink.objects.filter(
+        integration=integration, object_type=object_type, source_id__in=[str(i) for i in source_ids],
+    ).exclude(target_id="").values_list("source_id", flat=True))
+
+
 def remember(link: RecordLink) -> None:
     """Keep a link that changed (completed, or what was sent updated) as the one a running batch
     reads, so its later records need no read of their own."""

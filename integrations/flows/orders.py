@@ -46,6 +46,7 @@ class OrdersFlow(CentraSourcedFlow):
             page=lambda where, page, limit: as_orders(client.shipments_with_orders_page(where, page=page,
                                                                                         limit=limit)),
             by_ids=client.orders_by_id,
+            ids_page=lambda where, page, limit: client.shipment_ids_page(where, page=page, limit=limit),
             from_event_refs=lambda shipment_ids: client.orders_by_id(events.order_ids_of_shipments(shipment_ids)),
         )
 

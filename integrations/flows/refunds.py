@@ -35,6 +35,7 @@ class RefundsFlow(CentraSourcedFlow):
             event_type="Return",
             page=lambda where, page, limit: client.returns_page(where, page=page, limit=limit),
             by_ids=client.returns_by_id,
+            ids_page=lambda where, page, limit: client.return_ids_page(where, page=page, limit=limit),
         )
 
     def records(self, returns: list[dict]) -> list[SourceRecord]:

@@ -73,6 +73,17 @@ query Shipments($where: ShipmentFilter, $limit: Int!, $page: Int!) {{
   }}
 }}
 """
+# Ids alone: the sweep's overlap window, where most records were handled by the previous run.
+SHIPMENT_IDS_QUERY = """
+query ShipmentIds($where: ShipmentFilter, $limit: Int!, $page: Int!) {
+  shipments(where: $where, sort: [id_ASC], limit: $limit, page: $page) { id }
+}
+"""
+RETURN_IDS_QUERY = """
+query ReturnIds($where: ReturnFilter, $limit: Int!, $page: Int!) {
+  returns(where: $where, sort: [id_ASC], limit: $limit, page: $page) { id }
+}
+"""
 SHIPPED_QUERY = f"""
 query Shipped($where: ShipmentFilter, $limit: Int!, $page: Int!) {{
   shipments(where: $where, sort: [id_ASC], limit: $limit, page: $page) {{
@@ -205,6 +216,12 @@ class CentraClient(ApiClient):
 
     def returns_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
         return self.graphql(RETURNS_QUERY, {"where": where, "limit": limit, "page": page})["returns"]
+
+    def return_ids_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
+        return self.graphql(RETURN_IDS_QUERY, {"where": where, "limit": limit, "page": page})["returns"]
+
+    def shipment_ids_page(self, where: dict, *, page: int, limit: int) -> list[dict]:
+        return self.graphql(SHIPMENT_IDS_QUERY, {"where": where, "limit": limit, "page": page})["shipments"]
 
     def returns_by_id(self, return_ids: list) -> list[dict]:
         ids = [int(i) for i in return_ids]
