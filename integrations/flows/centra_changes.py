@@ -6,8 +6,9 @@ Otherwise, and once as a backfill before events take over, a sweep by the record
 time: shipments and returns by `updatedAt` (completing a shipment or a return bumps it), customers
 likewise. So a shipment created *and* completed between two runs is found by the next run even
 when no webhook arrived, and nothing that is merely still open is read again. The window starts an
-overlap before the previous run started (clock skew between Centra and us); the cursor records the
-page, so a killed run resumes where it stopped.
+overlap before the previous run started (clock skew between Centra and us); where a record handled
+once needs nothing more (shipments, returns), the overlap is read on ids and only what has no link
+yet is fetched in full. The cursor records the page, so a killed run resumes where it stopped.
 """
 
 import logging
