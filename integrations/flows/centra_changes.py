@@ -28,6 +28,7 @@ from .cursors import CentraCursor
 logger = logging.getLogger(__name__)
 
 OVERLAP = timedelta(minutes=15)
+IDS_PAGE_SIZE = 200  # ids are cheap to list: the largest page seen documented (centra.md §1; the maximum is unknown)
 DEFAULT_BACKFILL_DAYS = 30
 
 
@@ -97,18 +98,18 @@ class CentraChanges:
         yield [], done.but(since=run_from), None
 
     def _unsettled(self, where: dict) -> list[str]:
-        ids = [str(row["id"]) for _, rows in self._pages(where, 1, self.source.ids_page) for row in rows]
+        ids = [str(row["id"]) for _, rows in self._pages(where, 1, self.source.ids_page, IDS_PAGE_SIZE) for row in rows]
         settled = self.settled(ids) if ids else set()
         return [source_id for source_id in ids if source_id not in settled]
 
-    def _pages(self, where: dict, start: int, read: Callable | None = None):
-        read = read or self.source.page
+    def _pages(self, where: dict, start: int, read: Callable | None = None, size: int = 0):
+        read, size = read or self.source.page, size or self.page_size
         page = start
         while True:
-            records = read(where, page, self.page_size)
+            records = read(where, page, size)
             if records:
                 yield page, records
-            if len(records) < self.page_size:
+            if len(records) < size:
                 return
             page += 1
 
