@@ -59,16 +59,14 @@ class PushPool:
         pushing = Pushing(len(items))
 
         def task(item):
-            if self.failures:
-                pushing.finished_one()  # dropped: the run stops at the failure
-                return
+            result, has_result = None, False
             try:
-                result = function(item)
+                if not self.failures:  # else dropped: the run stops at the failure
+                    result, has_result = function(item), True
             except Exception as exc:  # noqa: BLE001 - raised again in the caller's thread (`raise_failure`)
                 self.failures.append(exc)
-                pushing.finished_one()
-            else:
-                pushing.finished_one(result, has_result=True)
+            finally:  # counted whatever happened, or `Pushing.wait` would wait for it forever
+                pushing.finished_one(result, has_result=has_result)
 
         for item in items:
             self.tasks.put(lambda item=item: task(item))

@@ -214,7 +214,7 @@ class Runner:
         took = time.monotonic() - started
         return took > settings.RUN_MAX_SECONDS or (took > settings.RUN_SLICE_SECONDS and tasks_waiting())
 
-    def checkpoint(self, run: SyncRun, batch: Batch, push: "BatchPush") -> None:
+    def checkpoint(self, run: SyncRun, batch: Batch, push: BatchPush) -> None:
         self.end_batch(run, push)
         self.flow.cursor = self.kind.checkpoint(batch)
         self.flow.save(update_fields=["cursor"])
@@ -222,7 +222,7 @@ class Runner:
             batch.on_done()
         self.flush(run)
 
-    def start_batch(self, run: SyncRun, records: list[SourceRecord], pool: PushPool | None) -> "BatchPush":
+    def start_batch(self, run: SyncRun, records: list[SourceRecord], pool: PushPool | None) -> BatchPush:
         """Process a batch: at once without a pool, else handed to the pool's threads."""
         push = BatchPush(pool)
         if not records:
@@ -246,7 +246,7 @@ class Runner:
             raise
         return push
 
-    def end_batch(self, run: SyncRun, push: "BatchPush", *, stopping: bool = False) -> None:
+    def end_batch(self, run: SyncRun, push: BatchPush, *, stopping: bool = False) -> None:
         """Wait for a batch's records and keep their outcomes in one write, also when one of them
         stopped the run (raised here unless the run is `stopping` already)."""
         try:

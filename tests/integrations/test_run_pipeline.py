@@ -13,6 +13,7 @@ from integrations import queue
 from integrations.domain.errors import SyncError
 from integrations.flows import runner
 from integrations.flows.orders import OrdersFlow
+from integrations.flows.pipeline import PushPool
 from integrations.flows.runner import run_flow
 from integrations.models import RecordLink, SyncRecord
 
@@ -148,3 +149,25 @@ def test_an_events_queue_is_confirmed_batch_by_batch_before_its_next_batch_is_re
 
     assert (from_events.status, from_events.created, from_events.failed) == ("succeeded", 7, 0)
     assert invoiced_shipments(world) == sorted(str(s.pk) for s in six_shipments + later)
+
+
+class WorkerStopped(BaseException):
+    """Not an Exception: what a thread may meet when its process is told to stop."""
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_batch_is_done_waiting_for_even_when_a_record_ends_in_a_base_exception():
+    pool = PushPool(1)
+
+    def push(item):
+        if item == "stopped":
+            raise WorkerStopped
+        return item
+
+    pushing = pool.submit(push, ["stopped"])
+    waiter = threading.Thread(target=pushing.wait, daemon=True)
+    waiter.start()
+    waiter.join(timeout=5)
+
+    assert not waiter.is_alive()  # the record was counted: the run does not wait forever
+    assert pushing.results == []
