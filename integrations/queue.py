@@ -11,13 +11,18 @@ import logging
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django_q.brokers import get_broker
 from django_q.models import Schedule, Task
 from django_q.tasks import async_chain, async_task
+from redis.exceptions import RedisError
 
 from .models import Flow, Integration, SyncRun
 
 logger = logging.getLogger(__name__)
+
+# What a broker raises when it cannot be asked (Redis down, the ORM broker's database gone).
+BROKER_UNREACHABLE = (OSError, DatabaseError, RedisError)
 
 RUN_FLOW = "integrations.tasks.run_flow_task"
 DUE_FLOWS_SCHEDULE = "junipeer: run due flows"
@@ -147,13 +152,9 @@ def ensure_stock_reconciliation_schedules() -> list[Schedule]:
 def tasks_waiting() -> bool:
     """Does any task wait for a worker? A broker that cannot say counts as yes: a long run then
     hands over as if others waited, which is only slower."""
-    from django.db import DatabaseError
-    from django_q.brokers import get_broker
-    from redis.exceptions import RedisError
-
     try:
         return get_broker().queue_size() > 0
-    except (OSError, DatabaseError, RedisError) as exc:
+    except BROKER_UNREACHABLE as exc:
         logger.warning("could not read the queue's length (%s): handing over as if tasks waited", exc)
         return True
 
@@ -164,17 +165,14 @@ def queue_status() -> dict:
     cache). A constant number of queries."""
     from datetime import timedelta
 
-    from django.db import DatabaseError
     from django.utils import timezone
-    from django_q.brokers import get_broker
     from django_q.models import Failure
     from django_q.status import Stat
-    from redis.exceptions import RedisError
 
     broker = get_broker()
     try:
         queued = broker.queue_size()
-    except (OSError, DatabaseError, RedisError) as exc:  # an unreachable broker is what the page must show
+    except BROKER_UNREACHABLE as exc:  # an unreachable broker is what the page must show
         return {"queued": None, "failed_24h": None, "clusters": [], "error": f"{type(exc).__name__}: {exc}"}
     clusters = [{"host": stat.host, "status": stat.status, "workers": len(stat.workers or []),
                  "heartbeat": stat.timestamp} for stat in Stat.get_all(broker=broker)]
