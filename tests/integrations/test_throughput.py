@@ -1,5 +1,8 @@
 """Work per invoice: Fortnox registers kept across runs, and what invalidates them."""
 
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -72,3 +75,37 @@ def test_an_invoice_refused_for_an_unknown_article_drops_the_kept_articles(fortn
 
     assert refused.value.code == "unknown_sku"
     assert registers.get(key, "articles") is None
+
+
+def slow_article(request):
+    time.sleep(0.05)  # long enough for every thread to be asking at once
+    number = request.url.rsplit("/", 1)[-1]
+    return 200, {}, json.dumps({"Article": {"ArticleNumber": number}})
+
+
+@pytest.mark.django_db(transaction=True)  # the threads take rate-limit slots on their own connections
+@responses.activate
+def test_articles_found_by_a_run_s_threads_at_once_are_all_kept_for_the_next_run(fortnox_connection):
+    numbers = [f"TEE-{size}" for size in ("XS", "S", "M", "L", "XL", "XXL")]
+    for number in numbers:
+        responses.add_callback(responses.GET, f"{API}/articles/{number}", callback=slow_article)
+    run = erp_for(fortnox_connection)
+
+    with ThreadPoolExecutor(len(numbers)) as threads:
+        assert all(threads.map(run.article_exists, numbers))
+    next_run = erp_for(fortnox_connection)
+
+    assert all(next_run.article_exists(number) for number in numbers)
+    assert len(responses.calls) == len(numbers)  # one look-up each; the next run asked nothing
+
+
+@pytest.mark.django_db(transaction=True)
+@responses.activate
+def test_threads_needing_the_same_unknown_article_send_one_look_up(fortnox_connection):
+    responses.add_callback(responses.GET, f"{API}/articles/TEE-M", callback=slow_article)
+    run = erp_for(fortnox_connection)
+
+    with ThreadPoolExecutor(6) as threads:
+        assert all(threads.map(run.article_exists, ["TEE-M"] * 6))
+
+    assert len(responses.calls) == 1

@@ -47,14 +47,17 @@ class ArticlesMixin:
 
     def article_exists(self, article_number: str) -> bool:
         """Articles known to exist are kept across runs; a missing one is asked again next run."""
-        if article_number not in self._articles:
-            known = registers.get(self.client.connection_key, "articles") or frozenset()
-            if article_number in known:
+        if article_number in self._articles:
+            return self._articles[article_number]
+        key = self.client.connection_key
+        with registers.looking_up(key, "articles", article_number):
+            if article_number in (registers.get(key, "articles") or ()):
                 return True
-            exists = self.client.get_or_none(f"articles/{article_number}") is not None
-            self._articles[article_number] = exists
-            if exists:
-                registers.put(self.client.connection_key, "articles", known | {article_number})
+            if article_number not in self._articles:  # else another thread of this run just asked
+                exists = self.client.get_or_none(f"articles/{article_number}") is not None
+                self._articles[article_number] = exists
+                if exists:
+                    registers.add(key, "articles", article_number)
         return self._articles[article_number]
 
     def forget_articles(self) -> None:

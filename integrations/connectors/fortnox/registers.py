@@ -6,14 +6,22 @@ are kept per connection for `TTL` seconds, and a miss invalidates: a currency or
 know is asked for again before an invoice is refused, and an invoice Fortnox refuses for an article
 we thought existed drops that connection's articles. Only facts that exist are kept across runs; a
 missing article is asked again by the next run.
+
+A run pushes invoices on several threads: a member is added to a register in one step (`add`),
+so two threads that found two articles keep both, and one look-up of a member goes out at a time
+(`looking_up`), so threads that need the same unknown article wait for one answer, not ask twice.
 """
 
 import threading
 import time
+import zlib
+from contextlib import contextmanager
 
 TTL = 3600.0  # seconds
+STRIPES = 64  # look-up locks: enough that threads asking for different members rarely share one
 _lock = threading.Lock()
 _kept: dict[tuple[str, str], tuple[float, object]] = {}  # (connection key, register) -> (until, value)
+_looking_up = [threading.Lock() for _ in range(STRIPES)]
 
 
 def get(connection_key: str, register: str, clock=time.monotonic):
@@ -25,6 +33,21 @@ def get(connection_key: str, register: str, clock=time.monotonic):
 def put(connection_key: str, register: str, value, clock=time.monotonic) -> None:
     with _lock:
         _kept[(connection_key, register)] = (clock() + TTL, value)
+
+
+def add(connection_key: str, register: str, member: str, clock=time.monotonic) -> None:
+    """Add `member` to a set register, keeping what other threads added meanwhile."""
+    with _lock:
+        until, value = _kept.get((connection_key, register), (0.0, None))
+        members = value if value is not None and until > clock() else frozenset()
+        _kept[(connection_key, register)] = (clock() + TTL, members | {member})
+
+
+@contextmanager
+def looking_up(connection_key: str, register: str, member: str):
+    """Held while `member` is looked up, so a second thread waits and then finds it kept."""
+    with _looking_up[zlib.crc32(f"{connection_key}\0{register}\0{member}".encode()) % STRIPES]:
+        yield
 
 
 def forget(connection_key: str, register: str | None = None) -> None:
