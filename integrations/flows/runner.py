@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -177,11 +177,20 @@ class Runner:
         """The flow's batches; a sweep reads its next page while this one is pushed, and pushes it
         before this one is done (an events queue can do neither: its next read would return the
         events not yet confirmed, the same records again)."""
-        batches = self.kind.batches(self.flow.cursor)
+        batches = self.read(self.kind.batches(self.flow.cursor))
         changes = getattr(self.kind, "changes", None)
         if read_ahead and changes is not None and not changes.use_events:
             return ReadAhead(batches)
         return batches
+
+    def read(self, batches: Iterator[Batch]) -> Iterator[Batch]:
+        """The batches, with the reading thread's journals emptied after each read: a page read is
+        no record's exchange, and a thread that only reads (`ReadAhead`) would otherwise keep every
+        page of a long run, answers and all."""
+        for batch in batches:
+            for journal in self.context.journals():
+                journal.clear()
+            yield batch
 
     def push_batches(self, run: SyncRun, pool: PushPool | None, started: float) -> None:
         """The incremental pass. With a pool, a sweep's next batch is handed out while the last

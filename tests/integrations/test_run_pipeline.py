@@ -171,3 +171,23 @@ def test_a_batch_is_done_waiting_for_even_when_a_record_ends_in_a_base_exception
 
     assert not waiter.is_alive()  # the record was counted: the run does not wait forever
     assert pushing.results == []
+
+
+def test_the_pages_a_run_reads_are_not_kept_on_the_reading_thread(world, six_shipments, monkeypatch):
+    flow = world.flow
+    flow.batch_size = 1  # a page per shipment
+    flow.save(update_fields=["batch_size"])
+    kept_when_read: list[int] = []
+    batches = OrdersFlow.batches
+
+    def watched(self, cursor):
+        for batch in batches(self, cursor):  # on the read-ahead thread
+            kept_when_read.append(sum(len(journal) for journal in self.context.journals()))
+            yield batch
+
+    monkeypatch.setattr(OrdersFlow, "batches", watched)
+
+    assert run_flow(flow).created == 6
+
+    assert len(kept_when_read) >= 6
+    assert max(kept_when_read) == 1  # the page just read; the ones before it were let go
