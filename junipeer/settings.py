@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into its 429 answer
 ]
+if SANDBOX_ENABLED and not PRODUCTION:
+    MIDDLEWARE.insert(0, "sandbox.fortnox.ratelimit.stamp_arrival")  # simulators count requests as they arrive
 
 ROOT_URLCONF = "junipeer.urls"
 WSGI_APPLICATION = "junipeer.wsgi.application"

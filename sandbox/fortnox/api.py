@@ -91,7 +91,8 @@ def api_view(scope: str, methods: tuple[str, ...]):
                 return errors.unauthorized()
             tenant = token.tenant
             key = (token.app_id, tenant.pk)
-            if not limiter.allow(key, tenant.rate_limit_requests, tenant.rate_limit_window_seconds):
+            if not limiter.allow(key, tenant.rate_limit_requests, tenant.rate_limit_window_seconds,
+                                 getattr(request, "arrived_at", None)):
                 count_429(SYSTEM)
                 return too_many_requests(SYSTEM)
             if request.method not in methods:

@@ -3,6 +3,7 @@
 import pytest
 
 from sandbox import faults
+from sandbox.fortnox import oauth
 from sandbox.fortnox import services as fortnox
 from sandbox.fortnox.ratelimit import SlidingWindowLimiter, limiter
 from sandbox.models import FaultProfile
@@ -86,6 +87,46 @@ def test_refused_requests_do_not_count():
     clock.now += 5
 
     assert window.allow("k", 2, 5)
+
+
+def test_a_request_counts_from_when_it_arrived_not_from_when_it_is_checked():
+    clock = FakeClock()
+    window = SlidingWindowLimiter(clock)
+    assert all(window.allow("k", 2, 5) for _ in range(2))  # both at 1000.0
+
+    clock.now += 5.5
+
+    assert not window.allow("k", 2, 5, arrived=1004.9)  # the two still in its window
+    assert window.allow("k", 2, 5)  # one arriving now finds them gone
+
+
+def test_a_request_checked_after_later_arrivals_also_counts_in_their_windows():
+    clock = FakeClock()
+    window = SlidingWindowLimiter(clock)
+    clock.now = 1003.0
+    assert window.allow("k", 2, 5)  # arrived at 1003
+    assert window.allow("k", 2, 5, arrived=1001.0)  # nothing in the window before it
+
+    assert not window.allow("k", 2, 5, arrived=1002.0)  # three in 1003's window
+
+    clock.now = 1006.5
+    assert window.allow("k", 2, 5)  # 1001 has left the window: 1003 and this one
+
+
+def test_the_api_counts_a_request_from_when_it_reached_the_server(fortnox_api_for, fortnox_clock, monkeypatch):
+    """As at Fortnox's gateway: a slow token look-up on our busy sandbox does not move the count."""
+    api = fortnox_api_for(fortnox.create_tenant("One AB", rate_limit_requests=1, rate_limit_window_seconds=5))
+    authenticate = oauth.authenticate_bearer
+    slow_once = [6.0]
+
+    def authenticate_slowly(authorization):
+        fortnox_clock.now += slow_once.pop() if slow_once else 0.0
+        return authenticate(authorization)
+
+    monkeypatch.setattr(oauth, "authenticate_bearer", authenticate_slowly)
+
+    assert api.get("companyinformation").status_code == 200  # arrived at 1000, checked at 1006
+    assert api.get("companyinformation").status_code == 200  # arrived at 1006: the first has left
 
 
 def test_injected_429_is_refused_before_the_view(fortnox_api, fortnox_customer):
