@@ -28,6 +28,7 @@ from .cursors import CentraCursor
 logger = logging.getLogger(__name__)
 
 OVERLAP = timedelta(minutes=15)
+LEAD_PAGE_SIZE = 10  # a sweep's first read, so a run starts pushing before a whole page is in
 IDS_PAGE_SIZE = 200  # ids are cheap to list: the largest page seen documented (centra.md §1; the maximum is unknown)
 DEFAULT_BACKFILL_DAYS = 30
 
@@ -93,7 +94,18 @@ class CentraChanges:
                 ids = unsettled[start:start + self.page_size]
                 yield self.source.page({"id": [int(i) for i in ids]}, 1, len(ids)), reading, None
             window_from = since
-        for number, records in self._pages({field: {"from": window_from}}, cursor.page):
+        where = {field: {"from": window_from}}
+        if cursor.page == 1 and self.page_size > LEAD_PAGE_SIZE:
+            # The first records alone, so the first push need not wait for a whole page; page 1
+            # is then read whole (the run's `seen` passes over what the lead already brought).
+            lead = self.source.page(where, 1, LEAD_PAGE_SIZE)
+            if len(lead) < LEAD_PAGE_SIZE:  # that is all there is
+                if lead:
+                    yield lead, reading.but(page=2), None
+                yield [], done.but(since=run_from), None
+                return
+            yield lead, reading, None
+        for number, records in self._pages(where, cursor.page):
             yield records, reading.but(page=number + 1), None
         yield [], done.but(since=run_from), None
 
