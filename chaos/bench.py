@@ -89,6 +89,7 @@ class Call:
     endpoint: str
     status: int
     sent: float
+    answered: float
     complexity: int = 0  # Centra's query cost, as it reported it
 
 
@@ -111,12 +112,13 @@ class Meter:
         def send(session, request, **kwargs):
             sent = time.time()
             response = original(session, request, **kwargs)
+            answered = time.time()
             if meter._on:
                 system, name = endpoint(request.method, request.url, request.body if isinstance(
                     request.body, bytes) else (request.body or "").encode())
                 cost = centra_complexity(response) if system == "centra" else 0
                 with meter._lock:
-                    meter.calls.append(Call(system, name, response.status_code, sent, cost))
+                    meter.calls.append(Call(system, name, response.status_code, sent, answered, cost))
             return response
 
         requests.Session.send = send
@@ -159,6 +161,11 @@ class Meter:
 
     def answered_429(self, system: str) -> int:
         return sum(1 for call in self.of(system) if call.status == 429)
+
+    def busy_seconds(self, system: str) -> float:
+        """From the first request to `system` to its last answer: how long its window was in use."""
+        calls = self.of(system)
+        return max(call.answered for call in calls) - min(call.sent for call in calls) if calls else 0.0
 
     def peak_window(self, system: str, seconds: float = FORTNOX_WINDOW) -> int:
         return max_in_window([call.sent for call in self.of(system)], seconds)
