@@ -67,8 +67,15 @@ class FlowContext:
         return self.integration.target.system.label
 
     def journals(self) -> list[list]:
-        """The exchange journals of every client, to keep on each sync record."""
+        """This thread's exchange journals of every client, to keep on each sync record."""
         return [client.journal for client in self.clients.values()]
+
+    def fresh_journals(self) -> list[list]:
+        """This thread's journals, emptied: what they held belongs to no record to come."""
+        journals = self.journals()
+        for journal in journals:
+            journal.clear()
+        return journals
 
 
 class FlowKind:

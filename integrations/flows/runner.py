@@ -188,8 +188,7 @@ class Runner:
         no record's exchange, and a thread that only reads (`ReadAhead`) would otherwise keep every
         page of a long run, answers and all."""
         for batch in batches:
-            for journal in self.context.journals():
-                journal.clear()
+            self.context.fresh_journals()
             yield batch
 
     def push_batches(self, run: SyncRun, pool: PushPool | None, started: float) -> None:
@@ -269,9 +268,7 @@ class Runner:
 
     def handle(self, run: SyncRun, record: SourceRecord) -> tuple[SourceRecord, Outcome, list]:
         """Process one record; whatever goes wrong stays with this record."""
-        journals = self.context.journals()
-        for journal in journals:
-            journal.clear()
+        journals = self.context.fresh_journals()
         self.beat_if_due(run)
         try:
             outcome = self.kind.process(record)
