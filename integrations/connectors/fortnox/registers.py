@@ -24,10 +24,15 @@ _kept: dict[tuple[str, str], tuple[float, object]] = {}  # (connection key, regi
 _looking_up = [threading.Lock() for _ in range(STRIPES)]
 
 
+def _live(connection_key: str, register: str, clock):
+    """What is kept of a register and not expired (hold `_lock`)."""
+    until, value = _kept.get((connection_key, register), (0.0, None))
+    return value if until > clock() else None
+
+
 def get(connection_key: str, register: str, clock=time.monotonic):
     with _lock:
-        until, value = _kept.get((connection_key, register), (0.0, None))
-        return value if until > clock() else None
+        return _live(connection_key, register, clock)
 
 
 def put(connection_key: str, register: str, value, clock=time.monotonic) -> None:
@@ -38,8 +43,7 @@ def put(connection_key: str, register: str, value, clock=time.monotonic) -> None
 def add(connection_key: str, register: str, member: str, clock=time.monotonic) -> None:
     """Add `member` to a set register, keeping what other threads added meanwhile."""
     with _lock:
-        until, value = _kept.get((connection_key, register), (0.0, None))
-        members = value if value is not None and until > clock() else frozenset()
+        members = _live(connection_key, register, clock) or frozenset()
         _kept[(connection_key, register)] = (clock() + TTL, members | {member})
 
 
