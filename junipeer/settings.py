@@ -89,7 +89,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_htmx",
 ]
-if SANDBOX_ENABLED and not PRODUCTION:
+SANDBOX_INSTALLED = SANDBOX_ENABLED and not PRODUCTION
+if SANDBOX_INSTALLED:
     INSTALLED_APPS += SANDBOX_APPS
 
 MIDDLEWARE = [
@@ -105,7 +106,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into its 429 answer
 ]
-if SANDBOX_ENABLED and not PRODUCTION:
+if SANDBOX_INSTALLED:
     MIDDLEWARE.insert(0, "sandbox.fortnox.ratelimit.stamp_arrival")  # simulators count requests as they arrive
 
 ROOT_URLCONF = "junipeer.urls"
