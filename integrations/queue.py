@@ -8,10 +8,12 @@ through record links), so a task handed out twice does no harm; `Q_CLUSTER` keep
 """
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import Schedule, Task
 from django_q.tasks import async_chain, async_task
@@ -40,7 +42,36 @@ FLOW_ORDER = [Flow.Kind.PRODUCTS, Flow.Kind.CUSTOMERS, Flow.Kind.ORDERS, Flow.Ki
 
 
 def enqueue_flow(flow: Flow, trigger: str = SyncRun.Trigger.MANUAL) -> str:
+    mark_queued([flow.pk])
     return async_task(RUN_FLOW, flow.pk, trigger, task_name=f"{flow} ({trigger})", group=f"flow-{flow.pk}")
+
+
+def mark_queued(flow_ids: list[int]) -> None:
+    Flow.objects.filter(pk__in=flow_ids).update(queued_at=timezone.now())
+
+
+def taken_from_queue(flow_id: int) -> None:
+    """A worker has taken a run of the flow: it no longer waits (whether or not it runs)."""
+    Flow.objects.filter(pk=flow_id, queued_at__isnull=False).update(queued_at=None)
+
+
+def runs_waiting(besides: Flow) -> bool:
+    """Does a run of another flow wait for a worker, or the scheduler's tick that queues them?
+    Asked between batches by a run with more to do, so one shop's backlog hands the worker over
+    instead of holding it. A mark older than a task's redelivery (`retry`) is a task lost with its
+    worker, not one waiting."""
+    since = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["retry"])
+    return Flow.objects.filter(queued_at__gt=since).exclude(pk=besides.pk).exists() or due_flows_tick_waiting()
+
+
+def due_flows_tick_waiting() -> bool:
+    """Has the scheduler's latest `run_due_flows` task not run yet? Only while the scheduler is
+    alive (its next tick is due within a minute): one stopped long ago leaves a last task behind
+    that may never run."""
+    ran = Task.objects.filter(id=OuterRef("task"))
+    return Schedule.objects.filter(
+        name=DUE_FLOWS_SCHEDULE, task__isnull=False, next_run__gt=timezone.now() - timedelta(minutes=1),
+    ).exclude(Exists(ran)).exists()
 
 
 def enqueue_flow_on_commit(flow: Flow, trigger: str) -> None:
@@ -51,6 +82,7 @@ def enqueue_flow_on_commit(flow: Flow, trigger: str) -> None:
 def enqueue_first_sync(integration: Integration) -> list[str]:
     """Every enabled flow once, one after the other in dependency order (one chained task)."""
     flows = sorted(integration.flows.filter(enabled=True), key=lambda flow: FLOW_ORDER.index(flow.kind))
+    mark_queued([flow.pk for flow in flows])
     async_chain([(RUN_FLOW, (flow.pk, SyncRun.Trigger.MANUAL)) for flow in flows],
                 group=f"first-sync-{integration.pk}")
     return [flow.kind for flow in flows]
@@ -149,23 +181,10 @@ def ensure_stock_reconciliation_schedules() -> list[Schedule]:
     return kept
 
 
-def tasks_waiting() -> bool:
-    """Does any task wait for a worker? A broker that cannot say counts as yes: a long run then
-    hands over as if others waited, which is only slower."""
-    try:
-        return get_broker().queue_size() > 0
-    except BROKER_UNREACHABLE as exc:
-        logger.warning("could not read the queue's length (%s): handing over as if tasks waited", exc)
-        return True
-
-
 def queue_status() -> dict:
     """The work queue at a glance for the console: tasks waiting, failed in the last 24 hours, and the
     worker clusters' last heartbeat (none seen: no worker runs, or its stats live in another process's
     cache). A constant number of queries."""
-    from datetime import timedelta
-
-    from django.utils import timezone
     from django_q.models import Failure
     from django_q.status import Stat
 

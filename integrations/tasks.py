@@ -17,7 +17,7 @@ from .connectors.ratelimit import Limit, shared_limiter
 from .domain.errors import SyncError
 from .flows.runner import RunInProgress, run_flow
 from .models import Connection, Flow, Integration, ReconciliationReport, SyncRun
-from .queue import enqueue_flow, enqueue_reconciliation
+from .queue import enqueue_flow, enqueue_reconciliation, taken_from_queue
 from .reconciliation import ClaimLost, ReconciliationBusy, catch_up_flows, reconcile
 from .webhooks import pending_run_key
 
@@ -37,6 +37,7 @@ def runnable_flows():
 
 def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: bool = False) -> str:
     """Run one flow now. Returns the run summary (kept by django-q as the task result)."""
+    taken_from_queue(flow_id)
     flow = runnable_flows().filter(pk=flow_id).first()
     if flow is None:
         return f"flow {flow_id} is disabled, paused or gone: nothing to do"
@@ -44,7 +45,10 @@ def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: b
         run = run_flow(flow, trigger, full=full)
     except RunInProgress:
         return f"{Flow.objects.get(pk=flow_id)} is already running"
-    if getattr(run, "handed_over", False):  # its time slice is up: the rest queues behind other shops
+    if getattr(run, "handed_over", False):
+        # Another shop waited, or the tick that queues the scheduled runs: that tick's work first
+        # (it is quick), so the rest of this backlog queues behind the runs it queues.
+        run_due_flows()
         enqueue_flow(flow, trigger)
     return f"{flow}: {run.status} {run.summary}"
 

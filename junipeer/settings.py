@@ -303,10 +303,11 @@ CLAIM_LEASE_SECONDS = env.int("CLAIM_LEASE_SECONDS", default=900)
 # Invoices of one run pushed at once (threads), so a tenant's rate limit is filled even when its ERP
 # answers slowly; the shared limiter keeps them under it. 1 pushes one at a time.
 FLOW_PUSH_CONCURRENCY = env.int("FLOW_PUSH_CONCURRENCY", default=4)
-# A run with more to do hands over to a new queued run after this long when other tasks wait, so one
-# shop's backlog holds a worker for a slice at a time and other shops' runs queued meanwhile go
-# first; with nothing else waiting it goes on, up to RUN_MAX_SECONDS (well within Q_TASK_TIMEOUT).
-RUN_SLICE_SECONDS = env.float("RUN_SLICE_SECONDS", default=20.0)
+# A run with more to do hands over to a new queued run between batches, once it has run this long,
+# when a run of another flow waits for a worker: by default at its first batch boundary, so other
+# shops wait one batch for a busy worker, not a backlog; with nothing else waiting it goes on, up
+# to RUN_MAX_SECONDS (well within Q_TASK_TIMEOUT).
+RUN_SLICE_SECONDS = env.float("RUN_SLICE_SECONDS", default=0.0)
 RUN_MAX_SECONDS = env.float("RUN_MAX_SECONDS", default=min(300.0, Q_TASK_TIMEOUT / 3))
 
 # Alerts: a run with at least this many failed records, making up at least this share, alerts.

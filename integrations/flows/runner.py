@@ -24,9 +24,9 @@ from .. import partner_events, webhooks
 from ..alerts import after_run
 from ..connections import centra_client, check_connection, erp_for
 from ..domain.errors import ACCESS_REFUSED, SyncError
-from ..links import prefetched
+from ..links import end_leases, prefetched
 from ..models import Flow, SyncRecord, SyncRun
-from ..queue import tasks_waiting
+from ..queue import runs_waiting
 from ..retries import after_failure, due_failures
 from .base import Batch, FlowContext, FlowKind, Outcome, SourceRecord
 from .customers import CustomersFlow
@@ -106,9 +106,9 @@ class Runner:
     the kinds that push invoices (`CONCURRENT_KINDS`), so a tenant's rate limit is filled even when
     its ERP answers slowly; the limiter, shared by every worker of the connection, keeps them under
     it; the next batch follows the last into the pool before that one's slowest record is done
-    (`push_batches`). A run hands over to a fresh queued run (`handed_over`) once it has run
-    `RUN_SLICE_SECONDS` while other tasks wait, so one shop's backlog holds a worker for one slice at
-    a time, not for the whole backlog (`slice_is_up`)."""
+    (`push_batches`). A run hands over to a fresh queued run (`handed_over`) between batches when
+    a run of another flow waits for a worker, so one shop's backlog holds a worker for one batch
+    at a time, not for the whole backlog (`slice_is_up`)."""
 
     def __init__(self, flow: Flow, trigger: str, *, full: bool = False,
                  progress: Callable[[Outcome], None] | None = None, only_requested: bool = False):
@@ -201,13 +201,13 @@ class Runner:
         depth = 2 if isinstance(batches, ReadAhead) else 1
         try:
             for batch in batches:
+                if in_flight and self.slice_is_up(started):
+                    self.handed_over = True  # the rest is the next run's, queued behind other shops
+                    break
                 in_flight.append((batch, self.start_batch(run, batch.records, pool)))
                 if len(in_flight) < depth:
                     continue
                 self.checkpoint(run, *in_flight.popleft())
-                if self.slice_is_up(started):
-                    self.handed_over = True  # the rest is the next run's, queued behind other shops
-                    break
             while in_flight:
                 self.checkpoint(run, *in_flight.popleft())
         except BaseException:
@@ -216,11 +216,12 @@ class Runner:
             raise
 
     def slice_is_up(self, started: float) -> bool:
-        """A run hands over after `RUN_SLICE_SECONDS` when other tasks wait for a worker, and after
-        `RUN_MAX_SECONDS` anyway (a run must end well within the task timeout); a backlog alone
-        on the queue is pushed on without a pause."""
+        """Asked before a run starts its next batch: it hands over once it has run `RUN_SLICE_SECONDS`
+        (none by default) while a run of another flow waits for a worker, so another shop waits
+        for this one's batch in hand, never for its backlog; and after `RUN_MAX_SECONDS` anyway (a
+        run must end well within the task timeout). A backlog alone is pushed on without a pause."""
         took = time.monotonic() - started
-        return took > settings.RUN_MAX_SECONDS or (took > settings.RUN_SLICE_SECONDS and tasks_waiting())
+        return took > settings.RUN_MAX_SECONDS or (took >= settings.RUN_SLICE_SECONDS and runs_waiting(self.flow))
 
     def checkpoint(self, run: SyncRun, batch: Batch, push: BatchPush) -> None:
         self.end_batch(run, push)
@@ -355,6 +356,10 @@ class Runner:
         finished = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
             status=status, finished_at=timezone.now(), error_code=code, error_message=message[:5000]
         )
+        if not finished:
+            # Taken for dead while alive. Every batch it began has ended, so no push of it is in
+            # flight: the run that resumed its work may take over its claims now.
+            end_leases(run)
         if code in AUTH_CODES:
             # Find out which side refused us: it turns unhealthy, which pauses every flow using it
             # (whatever integration) and opens its one alert (`alerts.refusing_connections`).

@@ -204,6 +204,10 @@ class Flow(models.Model):
         null=True, blank=True, help_text="Records a backfill counted before it was confirmed; empty: not known.")
     progress_since = models.DateTimeField(null=True, blank=True, help_text="When that run was asked for.")
     options = models.JSONField(default=dict, blank=True)
+    # Set when a run of the flow is queued, cleared when a worker takes it: how a busy run learns
+    # that another flow waits for a worker (`queue.runs_waiting`), which a broker cannot say once
+    # a cluster has prefetched its tasks.
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FlowQuerySet.as_manager()
@@ -214,6 +218,8 @@ class Flow(models.Model):
             models.UniqueConstraint(fields=["integration", "kind"], name="flow_unique_kind_per_integration"),
             models.CheckConstraint(condition=Q(batch_size__gte=1, batch_size__lte=500), name="flow_batch_size_range"),
         ]
+        indexes = [models.Index(fields=["queued_at"], name="flow_queued_at",
+                                condition=Q(queued_at__isnull=False))]
 
     def __str__(self):
         return f"{self.integration.slug}/{self.kind}"

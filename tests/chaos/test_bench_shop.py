@@ -16,8 +16,8 @@ from sandbox.centra.reference import PLANS
 from sandbox.centra.views import get_schema
 
 PAGE = 50  # the orders flow's batch size
-# 2,000 shipments (N=200) in pages of 50, each read at most twice: a run hands over every
-# RUN_SLICE_SECONDS and the next one reads again the page its predecessor had read ahead.
+# 2,000 shipments (N=200) in pages of 50, each read at most twice: a run that hands over (after
+# RUN_MAX_SECONDS alone) leaves to the next one the page it had read ahead.
 PAGES_AT_10N = 2 * 2_000 // PAGE
 
 

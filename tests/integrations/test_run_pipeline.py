@@ -1,21 +1,24 @@
 """A run keeps the ERP's window filling: the next batch is pushed while the last records of this
-one finish, a backlog alone on the queue is pushed on past its slice, and a run that stops keeps
-what its batches did without moving the cursor past a batch it had not finished."""
+one finish; a backlog alone on the queue is pushed on, while another flow's waiting run gets the
+worker after the batch in hand; and a run that stops keeps what its batches did without moving
+the cursor past a batch it had not finished."""
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_q.brokers import get_broker
-from django_q.tasks import async_task
+from django_q.models import Schedule, Task
 
 from integrations import queue
 from integrations.domain.errors import SyncError
-from integrations.flows import runner
 from integrations.flows.orders import OrdersFlow
 from integrations.flows.pipeline import PushPool
 from integrations.flows.runner import run_flow
-from integrations.models import RecordLink, SyncRecord
+from integrations.models import Flow, RecordLink, SyncRecord
+from integrations.tasks import run_flow_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,32 +77,32 @@ def test_the_next_batch_is_pushed_while_this_ones_slowest_record_is_still_on_its
     assert run_flow(world.flow).created == 0  # the cursor passed both batches: nothing is pushed twice
 
 
-def test_a_backlog_alone_on_the_queue_is_pushed_on_past_its_slice(world, six_shipments, settings, monkeypatch):
-    settings.RUN_SLICE_SECONDS = 0
-    monkeypatch.setattr(runner, "tasks_waiting", lambda: False)
+def test_a_backlog_alone_on_the_queue_is_pushed_on_past_its_slice(world, six_shipments):
+    queue.enqueue_flow(world.flow)  # its own next run waiting hands nothing over
+    get_broker().purge_queue()
 
     run = run_flow(world.flow)
 
     assert (run.handed_over, run.created) == (False, 6)
 
 
-def test_with_other_tasks_waiting_a_run_hands_over_once_its_slice_is_up(world, six_shipments, settings, monkeypatch):
+def test_with_another_flows_run_waiting_a_run_hands_over_after_the_batch_in_hand(world, six_shipments):
     shipments = six_shipments + [world.ship(world.order(("SCARF", 1, "149"))) for _ in range(3)]
-    settings.RUN_SLICE_SECONDS = 0
-    monkeypatch.setattr(runner, "tasks_waiting", lambda: True)
+    other = Flow.objects.create(integration=world.integration, kind=Flow.Kind.CUSTOMERS)
+    queue.mark_queued([other.pk])
 
     run = run_flow(world.flow)
 
     assert run.handed_over is True
-    assert run.created == 6  # the batch done and the one already on its way, not the third
+    assert run.created == 3  # the batch in hand, and not one more: the other run waits for no backlog
+    queue.taken_from_queue(other.pk)  # the other run got the worker
     world.flow.refresh_from_db()
-    assert run_flow(world.flow).created == 3
+    assert run_flow(world.flow).created == 6  # the rest, by the run queued behind the other one
     assert invoiced_shipments(world) == sorted(str(s.pk) for s in shipments)
 
 
-def test_a_run_hands_over_at_its_longest_even_with_nothing_else_waiting(world, six_shipments, settings, monkeypatch):
+def test_a_run_hands_over_at_its_longest_even_with_nothing_else_waiting(world, six_shipments, settings):
     settings.RUN_MAX_SECONDS = 0
-    monkeypatch.setattr(runner, "tasks_waiting", lambda: False)
 
     assert run_flow(world.flow).handed_over is True
 
@@ -125,15 +128,36 @@ def test_a_refusal_in_one_batch_keeps_what_both_batches_did_and_resumes_before_t
     assert invoiced_shipments(world) == sorted(str(s.pk) for s in six_shipments)
 
 
-def test_the_queue_says_whether_a_task_waits_for_a_worker():
-    broker = get_broker()
-    broker.purge_queue()
-    assert queue.tasks_waiting() is False
-    async_task("math.floor", 1.5)
-    try:
-        assert queue.tasks_waiting() is True
-    finally:
-        broker.purge_queue()
+def test_a_queued_run_waits_until_a_worker_takes_it_or_its_task_is_long_lost(world, settings):
+    other = Flow.objects.create(integration=world.integration, kind=Flow.Kind.CUSTOMERS)
+    assert queue.runs_waiting(besides=world.flow) is False
+
+    queue.enqueue_flow(other)
+    get_broker().purge_queue()  # the mark is what tells, not the broker (a cluster prefetches tasks)
+    assert queue.runs_waiting(besides=world.flow) is True
+    assert queue.runs_waiting(besides=other) is False  # a flow never waits for itself
+
+    run_flow_task(other.pk)  # a worker took it
+    assert queue.runs_waiting(besides=world.flow) is False
+
+    queue.mark_queued([other.pk])
+    lost = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["retry"] + 1)
+    Flow.objects.filter(pk=other.pk).update(queued_at=lost)  # queued before any task could still wait
+    assert queue.runs_waiting(besides=world.flow) is False
+
+
+def test_the_schedulers_tick_waits_until_it_has_run_while_the_scheduler_is_alive(world):
+    tick = Schedule.objects.get(name=queue.DUE_FLOWS_SCHEDULE)
+    Schedule.objects.filter(pk=tick.pk).update(task="a" * 32, next_run=timezone.now() + timedelta(seconds=50))
+    assert queue.runs_waiting(besides=world.flow) is True
+
+    now = timezone.now()
+    Task.objects.create(id="a" * 32, name="tick", func="integrations.tasks.run_due_flows", started=now,
+                        stopped=now, success=True)
+    assert queue.runs_waiting(besides=world.flow) is False
+
+    Schedule.objects.filter(pk=tick.pk).update(task="b" * 32, next_run=now - timedelta(minutes=2))
+    assert queue.runs_waiting(besides=world.flow) is False  # a scheduler stopped long ago queues nothing
 
 
 def test_an_events_queue_is_confirmed_batch_by_batch_before_its_next_batch_is_read(world, six_shipments):
