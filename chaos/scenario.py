@@ -66,9 +66,15 @@ class Options:
 
     @classmethod
     def short(cls, **overrides) -> "Options":
-        """About a minute: fewer orders, one kill, a smaller flood, no 30 s client timeout."""
-        return replace(cls(orders=30, kills=1, webhooks=500, customers=12, client_timeouts=0, drive_seconds=25,
-                           drain_seconds=90, access_token_ttl=75), **overrides)
+        """About a minute: fewer orders, one kill, a smaller flood, no 30 s client timeout. The drain
+        may last as long as a claim lease of the killed run plus the timeline's latest kill (its
+        patience after half the drive) and a minute to pick up and push what the claims held; it
+        ends as soon as every shipment is linked."""
+        options = replace(cls(orders=30, kills=1, webhooks=500, customers=12, client_timeouts=0, drive_seconds=25,
+                              access_token_ttl=75), **overrides)
+        latest_kill = options.drive_seconds / 2 + KILL_PATIENCE_SECONDS
+        drain = options.claim_lease_seconds + latest_kill - options.drive_seconds + 60
+        return options if "drain_seconds" in overrides else replace(options, drain_seconds=drain)
 
     def as_args(self) -> list[str]:
         """The command line that gives these options (to re-run in a private database)."""

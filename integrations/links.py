@@ -185,6 +185,14 @@ def release(link: RecordLink) -> None:
     RecordLink.objects.filter(pk=link.pk).update(claimed_by=None, claimed_at=None)
 
 
+def end_leases(run: SyncRun) -> int:
+    """End the lease of every claim `run` still holds, for a run that stopped itself after being
+    taken for dead: it has no push in flight any more, so the run that resumed its work need not
+    wait out CLAIM_LEASE_SECONDS. The claims stay on their links, so a push it may have made is
+    searched for before it is made again."""
+    return RecordLink.objects.filter(claimed_by=run, target_id="").update(claimed_at=timezone.now() - claim_lease())
+
+
 def push_once(
     *,
     integration: Integration,

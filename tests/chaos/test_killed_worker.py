@@ -79,9 +79,13 @@ def test_flow_whose_worker_was_killed_mid_run_is_resumed_by_the_scheduler_alone(
             return RecordLink.objects.filter(integration=world.integration, object_type=OrdersFlow.object_type,
                                              source_id__in=shipments).exclude(target_id="").count()
 
-        # Three invoices in: the first batch of two is checkpointed, and the run is well under way.
-        dead = wait_for(harness, "run three invoices in", lambda: invoiced() >= 3 and SyncRun.objects.filter(
-            flow=flow, status=SyncRun.Status.RUNNING).first())
+        def checkpointed() -> bool:
+            return Flow.objects.get(pk=flow.pk).cursor != flow.cursor
+
+        # Three invoices in and the first batch of two checkpointed (its cursor saved, which may come
+        # after the next batch's first invoice): the run is well under way.
+        dead = wait_for(harness, "run three invoices in", lambda: invoiced() >= 3 and checkpointed() and (
+            SyncRun.objects.filter(flow=flow, status=SyncRun.Status.RUNNING).first()))
         harness.kill_random_worker()  # SIGKILL the whole cluster mid-run; a fresh one starts in its place
         invoiced_by_the_dead_run = invoiced()
         assert invoiced_by_the_dead_run < len(shipments), "the run finished before it could be killed"

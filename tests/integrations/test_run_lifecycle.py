@@ -8,8 +8,10 @@ import pytest
 from django.utils import timezone
 
 from integrations import queue, tasks
+from integrations.connectors.fortnox.invoices import InvoicesMixin
 from integrations.connectors.ratelimit import shared_limiter
 from integrations.domain.documents import PushResult
+from integrations.domain.errors import SyncError
 from integrations.flows.runner import run_flow
 from integrations.links import ClaimedElsewhere, push_once
 from integrations.models import Flow, RecordLink, SyncRecord, SyncRun
@@ -126,6 +128,36 @@ def test_run_marked_abandoned_starts_no_further_batch(world):
     resumed = run_flow(world.flow)
     assert resumed.created == 2
     assert len(world.invoices()) == 4
+
+
+def test_a_run_that_stops_itself_when_taken_for_dead_lets_its_successor_take_its_claims_at_once(
+        world, settings, monkeypatch):
+    settings.CLAIM_LEASE_SECONDS = 600
+    Flow.objects.filter(pk=world.flow.pk).update(batch_size=1)
+    first, _ = (world.ship(world.order(("SCARF", 1, "149"), email=f"b{n}@example.com")) for n in range(2))
+    create = InvoicesMixin.create_invoice
+    answers_lost = []
+
+    def answer_lost_once(erp, invoice, customer_number):
+        if not answers_lost:
+            answers_lost.append(1)
+            raise SyncError("write_outcome_unknown", "Fortnox did not answer; the invoice may exist.")
+        return create(erp, invoice, customer_number)
+
+    monkeypatch.setattr(InvoicesMixin, "create_invoice", answer_lost_once)
+
+    def taken_for_dead(outcome):
+        SyncRun.objects.filter(status="running").update(status="abandoned")
+
+    stopped = run_flow(world.flow, progress=taken_for_dead)
+
+    assert stopped.status == "abandoned"
+    assert RecordLink.objects.get(source_id=str(first.pk)).claimed_by_id == stopped.pk  # kept: searched first
+    resumed = run_flow(world.flow)  # long before the 600 s lease is up
+    assert resumed.failed == 0
+    assert RecordLink.objects.get(source_id=str(first.pk)).target_id  # searched for, not found, pushed
+    references = [invoice["ExternalInvoiceReference1"] for invoice in world.invoices()]
+    assert len(references) == len(set(references)) == 2
 
 
 def test_claim_of_a_run_that_may_be_alive_waits_for_its_lease(world, settings):
