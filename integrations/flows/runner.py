@@ -107,8 +107,8 @@ class Runner:
     its ERP answers slowly; the limiter, shared by every worker of the connection, keeps them under
     it; the next batch follows the last into the pool before that one's slowest record is done
     (`push_batches`). A run hands over to a fresh queued run (`handed_over`) between batches when
-    a run of another flow waits for a worker, so one shop's backlog holds a worker for one batch
-    at a time, not for the whole backlog (`slice_is_up`)."""
+    a run of another flow, or the scheduler's tick, waits for a worker, so one shop's backlog holds
+    a worker for one batch at a time, not for the whole backlog (`slice_is_up`)."""
 
     def __init__(self, flow: Flow, trigger: str, *, full: bool = False,
                  progress: Callable[[Outcome], None] | None = None, only_requested: bool = False):
