@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..connectors.http import REDACTED, SECRET_KEY_PATTERN
+from ..connectors.http import REDACTED, names_a_secret
 from ..domain.errors import describe
 from ..models import Alert, Flow, Integration, ReconciliationReport, SyncRecord, SyncRun
 from .errors import not_found
@@ -113,7 +113,7 @@ def redacted(body):
     """A stored body with every secret-looking key masked, once more on the way out (bodies are
     redacted when kept; this holds for any kept before a key name was added to the pattern)."""
     if isinstance(body, dict):
-        return {k: REDACTED if SECRET_KEY_PATTERN.search(str(k)) else redacted(v) for k, v in body.items()}
+        return {k: REDACTED if names_a_secret(str(k)) else redacted(v) for k, v in body.items()}
     if isinstance(body, list):
         return [redacted(item) for item in body]
     return body

@@ -15,6 +15,7 @@ document up by its reference before creating it again.
 """
 
 import email.utils
+import functools
 import json
 import logging
 import random
@@ -37,6 +38,13 @@ REDACTED = "[redacted]"
 MAX_KEPT_BODY = 20_000
 
 
+@functools.lru_cache(maxsize=4096)
+def names_a_secret(key: str) -> bool:
+    """Whether a key's name says its value is a secret. Cached: every record and answer repeats the
+    same few hundred field names, and this test ran once per field of everything we keep."""
+    return SECRET_KEY_PATTERN.search(key) is not None
+
+
 class Redactor:
     """Removes secrets from anything we log or store: by key name and by known secret value."""
 
@@ -46,7 +54,7 @@ class Redactor:
     def __call__(self, value):
         if isinstance(value, dict):
             return {
-                k: (REDACTED if SECRET_KEY_PATTERN.search(str(k)) and v not in (None, "") else self(v))
+                k: (REDACTED if names_a_secret(str(k)) and v not in (None, "") else self(v))
                 for k, v in value.items()
             }
         if isinstance(value, list):
