@@ -56,22 +56,20 @@ def taken_from_queue(flow_id: int) -> None:
 
 
 def runs_waiting(besides: Flow) -> bool:
-    """Does a run of another flow wait for a worker, or the scheduler's tick that queues them?
-    Asked between batches by a run with more to do, so one shop's backlog hands the worker over
-    instead of holding it. A mark older than a task's redelivery (`retry`) is a task lost with its
-    worker, not one waiting."""
+    """Does a run of another flow wait for a worker? Asked between batches by a run with more to
+    do, so one shop's backlog hands the worker over instead of holding it. A mark older than a
+    task's redelivery (`retry`) is a task lost with its worker, not one waiting."""
     since = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["retry"])
-    return Flow.objects.filter(queued_at__gt=since).exclude(pk=besides.pk).exists() or due_flows_tick_waiting()
+    return Flow.objects.filter(queued_at__gt=since).exclude(pk=besides.pk).exists()
 
 
 def due_flows_tick_waiting() -> bool:
     """Has the scheduler's latest `run_due_flows` task not run yet? Only while the scheduler is
     alive (its next tick is due within a minute): one stopped long ago leaves a last task behind
     that may never run."""
-    ran = Task.objects.filter(id=OuterRef("task"))
     return Schedule.objects.filter(
         name=DUE_FLOWS_SCHEDULE, task__isnull=False, next_run__gt=timezone.now() - timedelta(minutes=1),
-    ).exclude(Exists(ran)).exists()
+    ).exclude(Exists(Task.objects.filter(id=OuterRef("task")))).exists()
 
 
 def enqueue_flow_on_commit(flow: Flow, trigger: str) -> None:

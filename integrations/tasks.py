@@ -8,31 +8,20 @@ import logging
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from . import retention
 from .connections import check_connection
-from .connectors.ratelimit import Limit, shared_limiter
 from .domain.errors import SyncError
 from .flows.runner import RunInProgress, run_flow
 from .models import Connection, Flow, Integration, ReconciliationReport, SyncRun
 from .queue import enqueue_flow, enqueue_reconciliation, taken_from_queue
 from .reconciliation import ClaimLost, ReconciliationBusy, catch_up_flows, reconcile
-from .webhooks import pending_run_key
+from .scheduling import run_due_flows as run_due_flows  # a task: the schedule names it here
+from .scheduling import runnable_flows
 
 logger = logging.getLogger(__name__)
-
-
-def runnable_flows():
-    """Enabled flows of live integrations whose connections are not known to refuse us."""
-    unhealthy = Connection.Health.UNHEALTHY
-    return (
-        Flow.objects.filter(enabled=True, integration__status=Integration.Status.LIVE)
-        .exclude(integration__source__health=unhealthy)
-        .exclude(integration__target__health=unhealthy)
-        .select_related("integration__source", "integration__target")
-    )
 
 
 def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: bool = False) -> str:
@@ -45,10 +34,7 @@ def run_flow_task(flow_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: b
         run = run_flow(flow, trigger, full=full)
     except RunInProgress:
         return f"{Flow.objects.get(pk=flow_id)} is already running"
-    if getattr(run, "handed_over", False):
-        # Another shop waited, or the tick that queues the scheduled runs: that tick's work first
-        # (it is quick), so the rest of this backlog queues behind the runs it queues.
-        run_due_flows()
+    if getattr(run, "handed_over", False):  # another shop waited: the rest queues behind it
         enqueue_flow(flow, trigger)
     return f"{flow}: {run.status} {run.summary}"
 
@@ -65,45 +51,6 @@ def run_wizard_test_task(flow_id: int) -> str:
     except RunInProgress:
         return f"{flow} is already running"
     return f"{flow}: {run.status} {run.summary}"
-
-
-def queued_run_slot() -> Limit:
-    """One queued run per flow. The slot is held from the moment a run is queued until the run
-    starts (`webhooks.pending_records` frees it); a task lost with a killed worker frees it after
-    RUN_STALE_SECONDS, the patience a running run gets before it is taken for dead."""
-    return Limit(1, settings.RUN_STALE_SECONDS)
-
-
-def run_due_flows() -> int:
-    """Enqueue every enabled flow whose schedule is due, that is not running and not already queued.
-
-    Only an alive run (see `SyncRun.objects.alive`) counts as running. A run whose worker stopped
-    beating leaves its flow due at once, whatever its schedule: the new run marks the dead one
-    abandoned and resumes from the flow's cursor. A flow waiting in the queue holds its pending-run
-    slot (the one webhook runs take), so a busy queue does not get one more copy every tick.
-    """
-    now = timezone.now()
-    runs = SyncRun.objects.filter(flow=OuterRef("pk"))
-    flows = runnable_flows().annotate(
-        last_started=Max("runs__started_at"),
-        has_alive_run=Exists(runs.alive(now)),
-        has_stale_run=Exists(runs.stale(now)),
-    )
-    enqueued = 0
-    for flow in flows:
-        if flow.has_alive_run:
-            continue
-        recent = flow.last_started and flow.last_started > now - timedelta(minutes=flow.schedule_minutes)
-        if recent and not flow.has_stale_run:
-            continue
-        if not shared_limiter().try_acquire(pending_run_key(flow), queued_run_slot()):
-            continue
-        if flow.has_stale_run:
-            logger.warning("%s: its running run stopped beating %s s ago or more; queuing a run to take over",
-                           flow, settings.RUN_STALE_SECONDS)
-        enqueue_flow(flow, SyncRun.Trigger.SCHEDULE)
-        enqueued += 1
-    return enqueued
 
 
 def check_connections() -> str:

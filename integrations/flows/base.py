@@ -31,10 +31,10 @@ def malformed(source_id: str, message: str, *, source_ref: str = "") -> SourceRe
 
 @dataclass(frozen=True)
 class Batch:
-    """Records plus the cursor to store once all of them are handled."""
+    """Records plus the cursor to store once all of them are handled (None: it moves no cursor)."""
 
     records: list[SourceRecord]
-    cursor: dict
+    cursor: dict | None
     on_done: object = None  # callable run after the cursor is saved (e.g. confirm Centra events)
 
 

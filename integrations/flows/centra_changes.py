@@ -64,7 +64,7 @@ class CentraChanges:
         self.page_size = page_size
         self.backfill_days = backfill_days
 
-    def batches(self, cursor: CentraCursor) -> Iterator[tuple[list[dict], CentraCursor, object]]:
+    def batches(self, cursor: CentraCursor) -> Iterator[tuple[list[dict], CentraCursor | None, object]]:
         if self.use_events:
             if not cursor.listening:
                 self.events.listen([self.source.event_type])
@@ -97,14 +97,15 @@ class CentraChanges:
         where = {field: {"from": window_from}}
         if cursor.page == 1 and self.page_size > LEAD_PAGE_SIZE:
             # The first records alone, so the first push need not wait for a whole page; page 1
-            # is then read whole (the run's `seen` passes over what the lead already brought).
+            # is then read whole (the run's `seen` passes over what the lead already brought). The
+            # lead moves no cursor (None): page 1, which holds it, is still to be read.
             lead = self.source.page(where, 1, LEAD_PAGE_SIZE)
             if len(lead) < LEAD_PAGE_SIZE:  # that is all there is
                 if lead:
                     yield lead, reading.but(page=2), None
                 yield [], done.but(since=run_from), None
                 return
-            yield lead, reading, None
+            yield lead, None, None
         for number, records in self._pages(where, cursor.page):
             yield records, reading.but(page=number + 1), None
         yield [], done.but(since=run_from), None
@@ -202,4 +203,4 @@ class CentraSourcedFlow(FlowKind):
         if self.context.full:  # the whole backfill window again, keeping the events subscription
             cursor = CentraCursor(listening=cursor.listening)
         for raw, next_cursor, on_done in self.changes.batches(cursor):
-            yield Batch(self.records(raw), next_cursor.dump(), on_done)
+            yield Batch(self.records(raw), None if next_cursor is None else next_cursor.dump(), on_done)

@@ -26,8 +26,9 @@ from ..connections import centra_client, check_connection, erp_for
 from ..domain.errors import ACCESS_REFUSED, SyncError
 from ..links import end_leases, prefetched
 from ..models import Flow, SyncRecord, SyncRun
-from ..queue import runs_waiting
+from ..queue import due_flows_tick_waiting, runs_waiting
 from ..retries import after_failure, due_failures
+from ..scheduling import run_due_flows
 from .base import Batch, FlowContext, FlowKind, Outcome, SourceRecord
 from .customers import CustomersFlow
 from .kept_source import kept_source
@@ -61,6 +62,15 @@ class RunAbandoned(Exception):
 def beat_interval() -> float:
     """How often a busy run proves itself alive: a fifth of the patience before it is taken for dead."""
     return min(30.0, settings.RUN_STALE_SECONDS / 5)
+
+
+def moves_on(batch: Batch, began: dict) -> bool:
+    """Whether a run that stops after `batch` leaves its successor further on than it began: the
+    batch's cursor moved, or it confirms what it read (an events queue). A sweep's lead (no
+    cursor) and its overlap keep the cursor where it was: a run that handed over after them would
+    hand its successor the same records, and that one the same again. (A run hands over only
+    before a batch with records: the last, empty one of a sweep only saves where the next starts.)"""
+    return (batch.cursor is not None and batch.cursor != began) or batch.on_done is not None
 
 
 def open_run(flow: Flow, trigger: str) -> SyncRun:
@@ -199,9 +209,10 @@ class Runner:
         in_flight: deque[tuple[Batch, BatchPush]] = deque()
         batches = self.batches(pool is not None)
         depth = 2 if isinstance(batches, ReadAhead) else 1
+        began = dict(self.flow.cursor)
         try:
             for batch in batches:
-                if in_flight and self.slice_is_up(started):
+                if batch.records and in_flight and moves_on(in_flight[-1][0], began) and self.slice_is_up(started):
                     self.handed_over = True  # the rest is the next run's, queued behind other shops
                     break
                 in_flight.append((batch, self.start_batch(run, batch.records, pool)))
@@ -221,12 +232,21 @@ class Runner:
         for this one's batch in hand, never for its backlog; and after `RUN_MAX_SECONDS` anyway (a
         run must end well within the task timeout). A backlog alone is pushed on without a pause."""
         took = time.monotonic() - started
-        return took > settings.RUN_MAX_SECONDS or (took >= settings.RUN_SLICE_SECONDS and runs_waiting(self.flow))
+        if took > settings.RUN_MAX_SECONDS:
+            return True
+        if took < settings.RUN_SLICE_SECONDS:
+            return False
+        if runs_waiting(besides=self.flow):
+            return True
+        # The scheduler's tick is a task too: with every worker busy it waits, and the shops it would
+        # queue with it. Its work is quick: do it here; the runs it queues are then waiting runs.
+        return due_flows_tick_waiting() and run_due_flows() > 0
 
     def checkpoint(self, run: SyncRun, batch: Batch, push: BatchPush) -> None:
         self.end_batch(run, push)
-        self.flow.cursor = self.kind.checkpoint(batch)
-        self.flow.save(update_fields=["cursor"])
+        if batch.cursor is not None:
+            self.flow.cursor = self.kind.checkpoint(batch)
+            self.flow.save(update_fields=["cursor"])
         if batch.on_done:
             batch.on_done()
         self.flush(run)

@@ -13,12 +13,14 @@ from django_q.brokers import get_broker
 from django_q.models import Schedule, Task
 
 from integrations import queue
+from integrations.connectors.ratelimit import shared_limiter
 from integrations.domain.errors import SyncError
 from integrations.flows.orders import OrdersFlow
 from integrations.flows.pipeline import PushPool
 from integrations.flows.runner import run_flow
 from integrations.models import Flow, RecordLink, SyncRecord
 from integrations.tasks import run_flow_task
+from integrations.webhooks import pending_run_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,18 +148,43 @@ def test_a_queued_run_waits_until_a_worker_takes_it_or_its_task_is_long_lost(wor
     assert queue.runs_waiting(besides=world.flow) is False
 
 
+def pending_tick(task_id: str, *, next_run) -> None:
+    Schedule.objects.filter(name=queue.DUE_FLOWS_SCHEDULE).update(task=task_id, next_run=next_run)
+
+
 def test_the_schedulers_tick_waits_until_it_has_run_while_the_scheduler_is_alive(world):
-    tick = Schedule.objects.get(name=queue.DUE_FLOWS_SCHEDULE)
-    Schedule.objects.filter(pk=tick.pk).update(task="a" * 32, next_run=timezone.now() + timedelta(seconds=50))
-    assert queue.runs_waiting(besides=world.flow) is True
+    pending_tick("a" * 32, next_run=timezone.now() + timedelta(seconds=50))
+    assert queue.due_flows_tick_waiting() is True
 
     now = timezone.now()
     Task.objects.create(id="a" * 32, name="tick", func="integrations.tasks.run_due_flows", started=now,
                         stopped=now, success=True)
-    assert queue.runs_waiting(besides=world.flow) is False
+    assert queue.due_flows_tick_waiting() is False  # it ran
 
-    Schedule.objects.filter(pk=tick.pk).update(task="b" * 32, next_run=now - timedelta(minutes=2))
-    assert queue.runs_waiting(besides=world.flow) is False  # a scheduler stopped long ago queues nothing
+    pending_tick("b" * 32, next_run=now - timedelta(minutes=2))
+    assert queue.due_flows_tick_waiting() is False  # a scheduler stopped long ago queues nothing
+
+
+def test_a_busy_run_does_the_waiting_ticks_work_and_hands_over_to_the_runs_it_queued(world, six_shipments,
+                                                                                     monkeypatch):
+    queued = []
+    monkeypatch.setattr(queue, "async_task", lambda func, *args, **kwargs: queued.append(args))
+    due = Flow.objects.create(integration=world.integration, kind=Flow.Kind.CUSTOMERS, enabled=True)
+    pending_tick("c" * 32, next_run=timezone.now() + timedelta(seconds=50))
+
+    run = run_flow(world.flow)
+
+    assert (run.handed_over, run.created) == (True, 3)
+    assert queued == [(due.pk, "schedule")]  # the tick's work, done by the busy run; not itself
+    shared_limiter().reset(pending_run_key(due))
+
+
+def test_a_waiting_tick_that_queues_nothing_else_hands_nothing_over(world, six_shipments):
+    pending_tick("d" * 32, next_run=timezone.now() + timedelta(seconds=50))
+
+    run = run_flow(world.flow)
+
+    assert (run.handed_over, run.created) == (False, 6)  # the only due flow is this one, running
 
 
 def test_an_events_queue_is_confirmed_batch_by_batch_before_its_next_batch_is_read(world, six_shipments):

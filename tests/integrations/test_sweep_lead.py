@@ -5,10 +5,12 @@ import time
 
 import pytest
 
+from integrations import queue
 from integrations.connectors.centra.client import CentraClient
 from integrations.flows.centra_changes import LEAD_PAGE_SIZE
 from integrations.flows.orders import OrdersFlow
 from integrations.flows.runner import run_flow
+from integrations.models import Flow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,3 +66,21 @@ def test_a_window_smaller_than_the_lead_is_read_once(world, shipment_reads):
     assert run_flow(world.flow).created == 1
 
     assert [limit for limit, _, _ in shipment_reads] == [LEAD_PAGE_SIZE]
+
+
+def test_runs_that_hand_over_at_every_chance_still_get_through_the_window(world, shipment_reads):
+    """Another flow always waiting: each run hands over as soon as it may, yet each moves on."""
+    Flow.objects.filter(pk=world.flow.pk).update(batch_size=LEAD_PAGE_SIZE + 1)
+    shipments = [world.ship(world.order(("COAT", 1, "1500"), email=f"b{n}@example.com"))
+                 for n in range(2 * LEAD_PAGE_SIZE + 5)]
+    queue.mark_queued([Flow.objects.create(integration=world.integration, kind=Flow.Kind.CUSTOMERS).pk])
+
+    runs = []
+    while len(runs) < 5 and (not runs or runs[-1].handed_over):
+        world.flow.refresh_from_db()
+        runs.append(run_flow(world.flow))
+
+    # Not after the lead (it moves no cursor), but after each page; nor before the sweep's empty end.
+    assert [(run.handed_over, run.created) for run in runs] == [
+        (True, LEAD_PAGE_SIZE + 1), (True, LEAD_PAGE_SIZE + 1), (False, 3)]
+    assert len(world.invoices()) == len(shipments)
