@@ -9,8 +9,9 @@ from django.views.decorators.http import require_http_methods
 
 from . import faults
 from .fortnox import oauth as fortnox_oauth
-from .fortnox.models import Consent, FortnoxApp
+from .fortnox.models import Consent, FortnoxApp, Tenant
 from .fortnox.oauth_views import find_tenant
+from .fortnox.ratelimit import limiter as fortnox_limiter
 from .models import FaultProfile
 
 KNOBS = {
@@ -38,6 +39,25 @@ def fault_profile(request, system):
         faults.set_faults(system, **knobs)
     profile = faults.profile_for(system)
     return JsonResponse(model_to_dict(profile, exclude=["id"]) if profile else {"system": system})
+
+
+@require_http_methods(["GET", "DELETE"])
+@csrf_exempt
+def fortnox_rate_limit(request):
+    """Per Fortnox tenant (database number), the most requests let in within one window of its
+    limit since the last reset (DELETE), for benches in other processes and for curl."""
+    if request.method == "DELETE":
+        fortnox_limiter.reset()
+        return JsonResponse({}, status=204)
+    tenants = {tenant.pk: tenant for tenant in Tenant.objects.all()}
+    peaks = {}
+    for (_, tenant_pk), peak in fortnox_limiter.peaks().items():
+        tenant = tenants.get(tenant_pk)
+        if tenant is not None:
+            entry = peaks.setdefault(str(tenant.database_number), {
+                "limit": tenant.rate_limit_requests, "window_seconds": tenant.rate_limit_window_seconds, "peak": 0})
+            entry["peak"] = max(entry["peak"], peak)
+    return JsonResponse({"tenants": peaks})
 
 
 def _consent_state(tenant, app) -> dict:

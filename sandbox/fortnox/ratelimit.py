@@ -22,6 +22,7 @@ class SlidingWindowLimiter:
         self.clock = clock
         self._lock = threading.Lock()
         self._hits: dict[tuple, list[float]] = defaultdict(list)  # arrival times, in order
+        self._peaks: dict[tuple, int] = defaultdict(int)  # most requests let in within one window
 
     def allow(self, key: tuple, limit: int, window_seconds: float, arrived: float | None = None) -> bool:
         """Record a request for `key` that arrived at `arrived` (this clock's reading, else now)
@@ -41,11 +42,28 @@ class SlidingWindowLimiter:
                 if later + 1 - bisect.bisect_right(hits, hits[later] - window_seconds) >= limit:
                     return False
             hits.insert(at, arrived)
+            self._peaks[key] = max(self._peaks[key], self._fullest_window(hits, at, window_seconds))
             return True
+
+    @staticmethod
+    def _fullest_window(hits: list[float], at: int, window_seconds: float) -> int:
+        """The most requests in one window among the windows the one at `at` falls in."""
+        fullest = 0
+        for end in range(at, len(hits)):
+            if hits[end] - window_seconds >= hits[at]:
+                break
+            fullest = max(fullest, end + 1 - bisect.bisect_right(hits, hits[end] - window_seconds))
+        return fullest
+
+    def peaks(self) -> dict[tuple, int]:
+        """Per key, the most requests it had let in within one window (what Fortnox saw at worst)."""
+        with self._lock:
+            return dict(self._peaks)
 
     def reset(self) -> None:
         with self._lock:
             self._hits.clear()
+            self._peaks.clear()
 
 
 limiter = SlidingWindowLimiter()

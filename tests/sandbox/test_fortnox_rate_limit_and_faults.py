@@ -179,3 +179,29 @@ def test_latency_is_the_answers_time_so_requests_count_when_they_arrive(fortnox_
     fortnox_clock.now = sent[0] + 5.0
 
     assert fortnox_api.get("companyinformation").status_code == 200
+
+
+def test_the_fullest_window_of_requests_let_in_is_kept_per_key():
+    clock = FakeClock()
+    window = SlidingWindowLimiter(clock)
+    for moment in (1000.0, 1001.0, 1002.0, 1007.5, 1008.0):
+        clock.now = moment
+        assert window.allow("k", 3, 5)
+    clock.now = 1009.0
+    assert not window.allow("k", 2, 5)  # refused: it counts in no window
+    assert window.allow("other", 3, 5, arrived=1009.0)
+
+    assert window.peaks() == {"k": 3, "other": 1}  # 1000-1002; then never more than 2 within 5 s
+    window.reset()
+    assert window.peaks() == {}
+
+
+def test_the_peaks_are_read_over_http_per_tenant(fortnox_api_for, fortnox_clock, client):
+    tenant = fortnox.create_tenant("Busy AB", rate_limit_requests=2, rate_limit_window_seconds=5)
+    api = fortnox_api_for(tenant)
+    assert client.delete("/sandbox/faults/fortnox/rate-limit").status_code == 204
+    assert [api.get("companyinformation").status_code for _ in range(3)] == [200, 200, 429]
+
+    seen = client.get("/sandbox/faults/fortnox/rate-limit").json()["tenants"]
+
+    assert seen == {str(tenant.database_number): {"limit": 2, "window_seconds": 5, "peak": 2}}
