@@ -161,7 +161,7 @@ def chosen_options(connection: Connection, name: str) -> list[tuple[str, str]]:
 
 def mark_health(connection: Connection, healthy: bool, message: str = "", code: str = "") -> None:
     """Record a connection's health. Unhealthy opens an alert and pauses every flow using it
-    (circuit breaker: stop hammering a tenant that refuses us; see `tasks.runnable_flows`); healthy
+    (circuit breaker: stop hammering a tenant that refuses us; see `scheduling.runnable_flows`); healthy
     again closes the alert and the flows resume from their cursors. `code` is the catalog code of
     the refusal, so the alert can say what to do (reconnect, or wait for an outage to pass)."""
     from .alerts import connection_health_changed

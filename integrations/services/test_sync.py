@@ -2,7 +2,7 @@
 (nothing sent), then, once the owner confirms, those very records synced for real (trigger
 `wizard`) while the integration is still a draft.
 
-The draft's flows never run on a schedule (`tasks.runnable_flows` takes live integrations only);
+The draft's flows never run on a schedule (`scheduling.runnable_flows` takes live integrations only);
 the test asks them for exactly the confirmed records through the same inbox webhooks use, with
 their cursors at "now", so nothing else is read and going live later starts where it says.
 """
